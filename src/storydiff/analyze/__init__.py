@@ -1,0 +1,1 @@
+"""storydiff analyze stage."""

@@ -1,0 +1,1 @@
+"""storydiff compare stage."""

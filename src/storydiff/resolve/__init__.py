@@ -1,0 +1,1 @@
+"""storydiff resolve stage."""

@@ -1,0 +1,1 @@
+"""storydiff stories stage."""
