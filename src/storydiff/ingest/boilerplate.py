@@ -1,0 +1,261 @@
+"""Find boilerplate paragraphs in article text by evidence (reader address, appeal words, bios, credits).
+
+Hand-written: no library scores boilerplate in plain text that has already lost its HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from storydiff.model import Block
+
+# --- tuning constants -------------------------------------------------------------------------
+HEADING_MAX_WORDS = 12  # words; a line this short without final punctuation reads as a heading
+NAME_MAX_WORDS = 4  # words in a byline name ("Frank Fang", "Ana María de la Cruz" is 5: rare)
+APPEAL_ADDRESS_MIN = 2  # you/your/we/our outside quotes: this many alone make a reader appeal
+APPEAL_VOCAB_WITH_ADDRESS = 1  # appeal words needed beside one address word
+COMMENT_VOCAB_MIN = 2  # comment-prompt words needed in a short paragraph
+COMMENT_MAX_WORDS = 30  # words; comment prompts are short
+CREDIT_MAX_WORDS = 20  # words; credit lines are short
+SHORT_VOCAB_MAX_WORDS = 12  # words; a line this short is boilerplate on appeal vocabulary alone
+APPEAL_VOCAB_MIN = 2  # appeal words that make a short, unattributed line an appeal
+EDGE_FRACTION = 0.35  # weak evidence only counts in the first/last 35 % of the paragraphs
+MAX_PARAGRAPHS = 5000  # paragraphs scored per text (untrusted input)
+
+# Sentences glued by lost markup: "…difference.Ukraine has…" (a lowercase letter, a full stop and
+# a capital that starts a word, with no space). Two lowercase letters avoid "U.S.Army"-like cases.
+_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+
+_QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)|„[^“”]*(?:[“”]|$)", re.S)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+_ADDRESS = frozenset("you your yours yourself yourselves we us our ours ourselves".split())
+# Vocabulary of appeals to the reader: money, subscriptions, newsletters, the outlet's own work.
+_APPEAL_STEMS = (
+    "donat",
+    "subscri",
+    "newsletter",
+    "paywall",
+    "membership",
+    "member",
+    "contribut",
+    "support",
+    "sign",
+    "register",
+    "journalism",
+    "journalist",
+    "reporting",
+    "reporter",
+    "advert",
+    "cookie",
+    "inbox",
+    "email",
+    "unlock",
+    "premium",
+    "afford",
+    "free",
+    "independent",
+    "account",
+    "login",
+    "log",
+    "download",
+    "app",
+    "follow",
+    "share",
+    "subscribe",
+    "podcast",
+    "click",
+    "tap",
+    "offer",
+)
+_COMMENT_WORDS = frozenset(
+    "join comment comments commenting replies reply readers reader forum forums conversation "
+    "conversations discussion discuss community log sign".split()
+)
+_ATTRIBUTION = re.compile(
+    r"\b(said|says|say|told|tells|asked|added|according to|stated|wrote|urged|insisted|declared)\b", re.I
+)
+_BIO = re.compile(
+    r"^(?:[A-Z][\w.'’-]+\s){1,4}(?:is|was|has been)\s+(?:a|an|the)\b[^.]{0,120}?"
+    r"\b(?:journalist|reporter|correspondent|editor|writer|contributor|columnist|producer|author|"
+    r"photographer|analyst|freelancer|intern|fellow)s?\b"
+    r"|\b(?:he|she|they)\s+(?:covers|has covered|reports on|writes about|holds an?\b[^.]{0,40}\bdegree)"
+    r"|\bholds an?\b[^.]{0,60}\bdegree\b"
+    r"|-based (?:journalist|reporter|correspondent|writer|editor)\b",
+    re.I,
+)
+_BIO_START = re.compile(r"^(?:[A-Z][\w.'’-]+\s){1,4}(?:is|was|has been)\b")
+_CREDIT = re.compile(
+    r"^(?:additional )?(?:reporting|editing|writing|research|translation|translated|graphics|"
+    r"photos?|photograph(?:y|s)?|images?|video|pictures?|illustration|produced|compiled|written)"
+    r"(?: and [a-z]+)?(?: by|:)"
+    r"|^(?:©|\(c\)|copyright\b)|\ball rights reserved\b|^(?:source|credit|credits|image credit|photo credit)s?:"
+    r"|^\((?:reuters|ap|afp|bloomberg)\)$",
+    re.I,
+)
+_NAME = re.compile(
+    r"^(?:by\s+)?[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|da|van|von|der|del|la|le|bin|al)){1,3}$"
+)
+_HEADING_END = re.compile(r"[.!?:;,]$")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Why one paragraph looks like boilerplate: strong evidence drops it anywhere, weak only at edges."""
+
+    reason: str
+    strong: bool
+
+
+def split_glued(text: str) -> str:
+    """Put a paragraph break where lost markup glued two blocks ("difference.Ukraine"), never inside a quote."""
+    out: list[str] = []
+    last = 0
+    for match in _GLUED.finditer(text):
+        cut = match.start()
+        if _quote_balance(text[:cut]) != 0:
+            continue
+        out.append(text[last:cut])
+        last = cut
+    out.append(text[last:])
+    return "\n".join(out)
+
+
+def _quote_balance(text: str) -> int:
+    """Open minus closed curly quotes: a glued split must not cut a quotation in two."""
+    return text.count("“") - text.count("”")
+
+
+def unquoted(text: str) -> str:
+    """The paragraph with quoted speech removed (an unclosed quote runs to the end)."""
+    return _QUOTED.sub(" ", text)
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case word tokens, apostrophe-forms folded."""
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def _appeal_hits(words: list[str]) -> int:
+    """How many words carry appeal vocabulary (donate, subscribe, newsletter, support, …)."""
+    return sum(1 for w in words if w.startswith(_APPEAL_STEMS))
+
+
+def is_heading(text: str) -> bool:
+    """A short line with no final punctuation: a heading, label or menu item."""
+    stripped = text.strip().rstrip("”\"'’)]")
+    return bool(stripped) and len(_words(text)) <= HEADING_MAX_WORDS and not _HEADING_END.search(stripped)
+
+
+def is_name_line(text: str) -> bool:
+    """A line holding only a person's name (optionally after "By"): a byline."""
+    line = text.strip()
+    return (
+        bool(_NAME.match(line))
+        and len(line.split()) <= NAME_MAX_WORDS + 1
+        and not any(w in _COMMENT_WORDS for w in _words(line))
+    )
+
+
+def judge(paragraph: str) -> Verdict | None:
+    """Score one paragraph; return the boilerplate verdict or None when it reads as article text."""
+    text = paragraph.strip()
+    if not text:
+        return Verdict("empty", True)
+    all_words = _words(text)
+    outside = unquoted(text)
+    words = _words(outside)
+    n = len(all_words)
+    if _BIO.search(text) and (_BIO_START.match(text) or n <= 60):
+        return Verdict("author bio", True)
+    if n <= CREDIT_MAX_WORDS and _CREDIT.search(text):
+        return Verdict("credit line", True)
+    address = sum(1 for w in words if w in _ADDRESS)
+    appeal = _appeal_hits(words)
+    attributed = bool(_ATTRIBUTION.search(outside))
+    comment = sum(1 for w in words if w in _COMMENT_WORDS)
+    if n <= COMMENT_MAX_WORDS and comment >= COMMENT_VOCAB_MIN:
+        return Verdict("comment prompt", True)
+    if not attributed:
+        if address >= APPEAL_ADDRESS_MIN and (appeal >= 1 or address >= APPEAL_ADDRESS_MIN + 1 or n <= 40):
+            return Verdict("reader appeal", True)
+        if address >= 1 and appeal >= APPEAL_VOCAB_WITH_ADDRESS:
+            return Verdict("reader appeal", True)
+        if address >= APPEAL_ADDRESS_MIN:
+            return Verdict("reader address", False)
+        if n <= SHORT_VOCAB_MAX_WORDS and appeal >= APPEAL_VOCAB_MIN:
+            return Verdict("appeal vocabulary", False)
+        if n <= SHORT_VOCAB_MAX_WORDS and comment >= 1 and is_heading(text):
+            return Verdict("comment heading", False)
+    if is_name_line(text):
+        return Verdict("byline", False)
+    if is_heading(text):
+        return Verdict("heading", False)
+    return None
+
+
+def classify(paragraphs: list[str]) -> list[Verdict | None]:
+    """Judge every paragraph, keeping weak evidence only inside boilerplate runs at the edges."""
+    verdicts = [judge(p) for p in paragraphs[:MAX_PARAGRAPHS]] + [None] * max(
+        0, len(paragraphs) - MAX_PARAGRAPHS
+    )
+    n = len(paragraphs)
+    edge = max(2, int(n * EDGE_FRACTION))
+    final: list[Verdict | None] = [v if v and v.strong else None for v in verdicts]
+
+    def sweep(order: list[int]) -> None:
+        """Walk inwards from one edge; weak lines go when they touch strong boilerplate of the run."""
+        pending: list[int] = []
+        after_strong = False
+        run_starts_after_strong = False
+        for step, i in enumerate(order):
+            v = verdicts[i]
+            if v is None or step >= edge:
+                break
+            if v.strong:
+                for j in pending:
+                    final[j] = verdicts[j]
+                pending = []
+                after_strong = True
+            else:
+                if not pending:
+                    run_starts_after_strong = after_strong
+                pending.append(i)
+        if pending and run_starts_after_strong and len(pending) <= 2:
+            for j in pending:
+                final[j] = verdicts[j]
+
+    sweep(list(range(n)))
+    sweep(list(range(n - 1, -1, -1)))
+    # weak lines squeezed between two strong boilerplate paragraphs anywhere are part of the run
+    for i in range(1, n - 1):
+        if final[i] is None and verdicts[i] is not None and final[i - 1] and final[i + 1]:
+            final[i] = verdicts[i]
+    return final
+
+
+def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], list[Block]]:
+    """Split glued blocks, drop boilerplate paragraphs; return the kept paragraphs and the dropped blocks."""
+    pieces: list[str] = []
+    joins: list[bool] = []  # True when a piece was glued to the previous one
+    for para in paragraphs:
+        parts = [p for p in split_glued(para).split("\n") if p.strip()]
+        for k, part in enumerate(parts):
+            pieces.append(part.strip())
+            joins.append(k > 0)
+    verdicts = classify(pieces)
+    kept: list[str] = []
+    dropped: list[Block] = []
+    prev_kept = False
+    for piece, glued, verdict in zip(pieces, joins, verdicts, strict=True):
+        if verdict is not None:
+            dropped.append(Block(piece, verdict.reason))
+            prev_kept = False
+            continue
+        if glued and prev_kept and kept:
+            kept[-1] = f"{kept[-1]} {piece}"
+        else:
+            kept.append(piece)
+        prev_kept = True
+    return kept, dropped
