@@ -1,1 +1,69 @@
-"""storydiff analyze stage."""
+"""Analysis of one article: sentences with their names, quotes, numbers and dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storydiff.analyze._nlp import backend_name, load_spacy
+from storydiff.analyze.dates import find_dates, parse_published
+from storydiff.analyze.entities import mentions_by_regex, mentions_from_doc
+from storydiff.analyze.quantities import find_quantities
+from storydiff.analyze.quotes import quotes_with_speaker
+from storydiff.analyze.sentences import split_body
+from storydiff.model import Article, Quote, Sentence
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzeOptions:
+    """Options of the analysis stage."""
+
+    use_model: bool = True  # spaCy parser + NER; False uses the regex fallback
+
+
+def analyze_article(article: Article, *, options: AnalyzeOptions | None = None) -> tuple[Sentence, ...]:
+    """Split an article into sentences and find each one's names, quotes, numbers and dates."""
+    options = options or AnalyzeOptions()
+    pairs = split_body(article.paragraphs)
+    nlp = load_spacy() if options.use_model else None
+    docs = list(nlp.pipe([s for _, s in pairs], batch_size=64)) if nlp is not None else [None] * len(pairs)
+    published = parse_published(article.published)
+    sentences: list[Sentence] = []
+    last_person = ""
+    for index, ((para, text), doc) in enumerate(zip(pairs, docs, strict=True)):
+        if doc is not None:
+            mentions = mentions_from_doc(doc, article.id, index)
+        else:
+            mentions = mentions_by_regex(text, article.id, index)
+        quotes = quotes_with_speaker(text, doc)
+        persons = [m for m in mentions if m.label == "PERSON"]
+        if quotes and quotes[0].speaker.lower() in ("he", "she"):
+            # "he" is the last person named before the pronoun, in this sentence or an earlier one
+            pos = text.lower().find(f" {quotes[0].speaker.lower()} ")
+            before = [m.text for m in persons if m.start < pos]
+            who = before[-1] if before else last_person
+            if who:
+                quotes = tuple(Quote(q.text, who) for q in quotes)
+        if persons:
+            last_person = persons[-1].text
+        sentences.append(
+            Sentence(
+                article=article.id,
+                index=index,
+                text=text,
+                paragraph=para,
+                mentions=tuple(mentions),
+                quotes=quotes,
+                quantities=tuple(find_quantities(text)),
+                dates=tuple(find_dates(text, published)),
+            )
+        )
+    return tuple(sentences)
+
+
+def analysis_backend(options: AnalyzeOptions | None = None) -> str:
+    """Name of the analysis backend the options select."""
+    options = options or AnalyzeOptions()
+    return backend_name() if options.use_model else "regex.v1"
+
+
+__all__ = ["AnalyzeOptions", "analysis_backend", "analyze_article"]

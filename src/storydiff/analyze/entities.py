@@ -1,0 +1,54 @@
+"""Name mentions in sentences: people, places, organisations and groups, as the text spells them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from storydiff.model import Mention
+
+LABELS = frozenset({"PERSON", "GPE", "LOC", "ORG", "NORP", "FAC"})
+HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "mx", "prof"})
+_POSSESSIVE = re.compile(r"(?:['’]s?|\s)+$")
+_CAPSEQ = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Dr)\.?\s)?[A-Z][\w’'-]+(?:\s(?:[A-Z][\w’'-]+|de|van|von|bin|al))*")
+
+
+def _clean(text: str) -> str:
+    text = " ".join(text.split())
+    text = _POSSESSIVE.sub("", text)
+    if text.lower().startswith("the "):
+        text = text[4:]
+    return text.strip(" ,.;:")
+
+
+def mentions_from_doc(doc: Any, article: str, sentence: int) -> list[Mention]:
+    """Name mentions of a parsed sentence, keeping a preceding honorific ("Mr Kuleba")."""
+    found = []
+    for ent in doc.ents:
+        if ent.label_ not in LABELS:
+            continue
+        start_tok = ent.start
+        prev = doc[start_tok - 1] if start_tok > 0 else None
+        if prev is not None and prev.text.lower().rstrip(".") in HONORIFICS:
+            start_tok -= 1
+        span = doc[start_tok : ent.end]
+        text = _clean(span.text)
+        if not text or not any(c.isalpha() for c in text):
+            continue
+        label = "PERSON" if start_tok < ent.start else ent.label_
+        start = span.start_char + span.text.find(text[:3]) if text[:3] in span.text else span.start_char
+        found.append(Mention(article, sentence, text, label, start, start + len(text)))
+    return found
+
+
+def mentions_by_regex(text: str, article: str, sentence: int) -> list[Mention]:
+    """Fallback without a model: capitalised word runs that do not open the sentence."""
+    found = []
+    for m in _CAPSEQ.finditer(text):
+        if m.start() == 0 and " " not in m.group(0):
+            continue
+        name = _clean(m.group(0))
+        if name and len(name) > 1:
+            label = "PERSON" if name.split()[0].rstrip(".").lower() in HONORIFICS else "ORG"
+            found.append(Mention(article, sentence, name, label, m.start(), m.start() + len(name)))
+    return found
