@@ -13,13 +13,14 @@ from storydiff.model import Block
 # --- tuning constants -------------------------------------------------------------------------
 HEADING_MAX_WORDS = 12  # words; a line this short without final punctuation reads as a heading
 NAME_MAX_WORDS = 4  # words in a byline name ("Frank Fang", "Ana María de la Cruz" is 5: rare)
-APPEAL_ADDRESS_MIN = 2  # you/your/we/our outside quotes: this many alone make a reader appeal
-APPEAL_VOCAB_WITH_ADDRESS = 1  # appeal words needed beside one address word
+APPEAL_ADDRESS_MIN = 2  # you/your/we/our outside quotes: this many are weak evidence of address
+APPEAL_SHORT_WORDS = 40  # words; a paragraph this short is an appeal on one address + one appeal word
+OUTLET_SHORT_WORDS = 25  # words; "subscribe", "membership" count only in lines this short with "we/us/our"
+APPEAL_LONG_HITS = 5  # address + appeal words that make a longer paragraph an appeal
 COMMENT_VOCAB_MIN = 2  # comment-prompt words needed in a short paragraph
 COMMENT_MAX_WORDS = 30  # words; comment prompts are short
 CREDIT_MAX_WORDS = 20  # words; credit lines are short
-SHORT_VOCAB_MAX_WORDS = 12  # words; a line this short is boilerplate on appeal vocabulary alone
-APPEAL_VOCAB_MIN = 2  # appeal words that make a short, unattributed line an appeal
+SHORT_VOCAB_MAX_WORDS = 15  # words; a line this short may be a site prompt ("Follow us", "Sign up")
 EDGE_FRACTION = 0.35  # weak evidence only counts in the first/last 35 % of the paragraphs
 MAX_PARAGRAPHS = 5000  # paragraphs scored per text (untrusted input)
 
@@ -31,44 +32,19 @@ _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)|„
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 _ADDRESS = frozenset("you your yours yourself yourselves we us our ours ourselves".split())
-# Vocabulary of appeals to the reader: money, subscriptions, newsletters, the outlet's own work.
-_APPEAL_STEMS = (
-    "donat",
-    "subscri",
-    "newsletter",
-    "paywall",
-    "membership",
-    "member",
-    "contribut",
-    "support",
-    "sign",
-    "register",
-    "journalism",
-    "journalist",
-    "reporting",
-    "reporter",
-    "advert",
-    "cookie",
-    "inbox",
-    "email",
-    "unlock",
-    "premium",
-    "afford",
-    "free",
-    "independent",
-    "account",
-    "login",
-    "log",
-    "download",
-    "app",
-    "follow",
-    "share",
-    "subscribe",
-    "podcast",
-    "click",
-    "tap",
-    "offer",
-)
+# Vocabulary of appeals for money or sign-ups and of the outlet talking about its own work.
+_APPEAL_STEMS = ("donat", "newsletter", "paywall", "journalis", "reporters", "inbox", "adblock")
+# Money words that are an appeal only when the outlet speaks ("subscribe to us"), not in product text.
+_OUTLET_STEMS = ("subscri", "membership", "contribut", "patron")
+# "your support", "support us", "support our journalism": support asked of the reader
+_SUPPORT_ASK = re.compile(r"\b(?:your|our) support\b|\bsupport(?:ing)? (?:us|our)\b", re.I)
+_FIRST_PLURAL = frozenset("we us our ours ourselves".split())
+_SECOND = frozenset("you your yours yourself yourselves".split())
+# Vocabulary of site furniture: weaker, it is also common in ordinary blog and product text.
+_SOFT_STEMS = (
+    "register", "email", "account", "login", "download", "app", "follow", "share", "podcast",
+    "click", "tap", "cookie", "advert", "unlock", "member", "afford", "sign", "notification",
+)  # fmt: skip
 _COMMENT_WORDS = frozenset(
     "join comment comments commenting replies reply readers reader forum forums conversation "
     "conversations discussion discuss community log sign".split()
@@ -137,9 +113,9 @@ def _words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
 
-def _appeal_hits(words: list[str]) -> int:
-    """How many words carry appeal vocabulary (donate, subscribe, newsletter, support, …)."""
-    return sum(1 for w in words if w.startswith(_APPEAL_STEMS))
+def _hits(words: list[str], stems: tuple[str, ...]) -> int:
+    """How many words start with one of the stems."""
+    return sum(1 for w in words if w.startswith(stems))
 
 
 def is_heading(text: str) -> bool:
@@ -172,20 +148,23 @@ def judge(paragraph: str) -> Verdict | None:
     if n <= CREDIT_MAX_WORDS and _CREDIT.search(text):
         return Verdict("credit line", True)
     address = sum(1 for w in words if w in _ADDRESS)
-    appeal = _appeal_hits(words)
+    us = sum(1 for w in words if w in _FIRST_PLURAL)
+    appeal = _hits(words, _APPEAL_STEMS) + len(_SUPPORT_ASK.findall(outside))
+    if us and n <= OUTLET_SHORT_WORDS:
+        appeal += _hits(words, _OUTLET_STEMS)
+    soft = _hits(words, _SOFT_STEMS)
     attributed = bool(_ATTRIBUTION.search(outside))
     comment = sum(1 for w in words if w in _COMMENT_WORDS)
     if n <= COMMENT_MAX_WORDS and comment >= COMMENT_VOCAB_MIN:
         return Verdict("comment prompt", True)
     if not attributed:
-        if address >= APPEAL_ADDRESS_MIN and (appeal >= 1 or address >= APPEAL_ADDRESS_MIN + 1 or n <= 40):
-            return Verdict("reader appeal", True)
-        if address >= 1 and appeal >= APPEAL_VOCAB_WITH_ADDRESS:
+        # the outlet speaking ("we", "our") or addressing the reader about money, sign-ups, its journalism
+        if appeal and (us or address) and (n <= APPEAL_SHORT_WORDS or appeal + address >= APPEAL_LONG_HITS):
             return Verdict("reader appeal", True)
         if address >= APPEAL_ADDRESS_MIN:
             return Verdict("reader address", False)
-        if n <= SHORT_VOCAB_MAX_WORDS and appeal >= APPEAL_VOCAB_MIN:
-            return Verdict("appeal vocabulary", False)
+        if n <= SHORT_VOCAB_MAX_WORDS and (appeal >= 1 or soft >= 1) and (address or appeal + soft >= 2):
+            return Verdict("site prompt", False)
         if n <= SHORT_VOCAB_MAX_WORDS and comment >= 1 and is_heading(text):
             return Verdict("comment heading", False)
     if is_name_line(text):

@@ -19,7 +19,8 @@ SLUG_MAX_CHARS = 40  # characters in an article id
 MAX_TEXT_CHARS = 5_000_000  # characters of text considered (untrusted input)
 WRAP_MIN_CHARS = 40  # chars; hard-wrapped lines are at least this long (except the last)
 WRAP_MAX_CHARS = 100  # chars; and no longer than this
-MIN_SENTENCE_WORDS = 6  # words; a page needs one sentence this long to hold an article
+MIN_SENTENCE_WORDS = 6  # words; a page needs one sentence this long to hold an article…
+MIN_ARTICLE_CHARS = 200  # …or this many characters of text (scripts without spaces, lists)
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -213,7 +214,9 @@ def extract_html(html: str, *, url: str = "", source: str = "", article_id: str 
 
 
 def _has_sentence(paragraphs: list[str]) -> bool:
-    """True when some paragraph reads as prose: enough words and a sentence ending."""
+    """True when the text reads as prose: a sentence of enough words, or enough characters (CJK, lists)."""
+    if sum(len(p) for p in paragraphs) >= MIN_ARTICLE_CHARS:
+        return True
     return any(len(p.split()) >= MIN_SENTENCE_WORDS and _SENTENCE_END.search(p) for p in paragraphs)
 
 
