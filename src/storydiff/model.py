@@ -163,6 +163,7 @@ class Alignment(_Plain):
     score: float
     kind: str = "same"  # same | variant | contradiction
     differences: tuple[Difference, ...] = ()
+    links: tuple[tuple[str, int, str, int, float], ...] = ()  # the sentence pairs behind it, with scores
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from storydiff.analyze._nlp import backend_name, load_spacy
 from storydiff.analyze.dates import find_dates, parse_published
-from storydiff.analyze.entities import mentions_by_regex, mentions_from_doc
+from storydiff.analyze.entities import HONORIFICS, mentions_by_regex, mentions_from_doc, person_shaped
 from storydiff.analyze.quantities import find_quantities
 from storydiff.analyze.quotes import quotes_with_speaker
 from storydiff.analyze.sentences import split_body
-from storydiff.model import Article, Quote, Sentence
+from storydiff.model import Article, Mention, Quote, Sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,33 @@ def analyze_article(article: Article, *, options: AnalyzeOptions | None = None) 
                 dates=tuple(find_dates(text, published)),
             )
         )
-    return tuple(sentences)
+    return _propagate_names(sentences)
+
+
+def _propagate_names(sentences: list[Sentence]) -> tuple[Sentence, ...]:
+    """Tag later bare uses of a name the article gave in full ("Viļumsons" after "Andžejs Viļumsons")."""
+    known: dict[str, str] = {}
+    for s in sentences:
+        for m in s.mentions:
+            parts = m.text.split()
+            if len(parts) >= 2 and (m.label == "PERSON" or (m.label == "ORG" and person_shaped(parts))):
+                for part in parts:
+                    if part[:1].isupper() and len(part) > 2 and part.rstrip(".").lower() not in HONORIFICS:
+                        known.setdefault(part, m.label)
+    if not known:
+        return tuple(sentences)
+    out = []
+    for s in sentences:
+        added = []
+        for m in _TOKEN.finditer(s.text):
+            word = m.group(0)
+            if word in known and not any(x.start <= m.start() < x.end for x in s.mentions):
+                added.append(Mention(s.article, s.index, word, known[word], m.start(), m.end()))
+        out.append(replace(s, mentions=tuple(sorted(s.mentions + tuple(added), key=lambda x: x.start))) if added else s)
+    return tuple(out)
+
+
+_TOKEN = re.compile(r"\b[A-Z][\w’'-]+")
 
 
 def analysis_backend(options: AnalyzeOptions | None = None) -> str:

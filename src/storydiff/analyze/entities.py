@@ -52,3 +52,16 @@ def mentions_by_regex(text: str, article: str, sentence: int) -> list[Mention]:
             label = "PERSON" if name.split()[0].rstrip(".").lower() in HONORIFICS else "ORG"
             found.append(Mention(article, sentence, name, label, m.start(), m.start() + len(name)))
     return found
+
+
+_ORG_WORDS = frozenset(
+    "council ministry party union nations bank company group university agency court committee "
+    "office department institute association federation league army force forces police news tech".split()
+)  # words that make a short name an organisation, not a person NER mislabelled
+
+
+def person_shaped(parts: list[str]) -> bool:
+    """Two or three title-case words with no organisation word: possibly a person NER called an ORG."""
+    return 2 <= len(parts) <= 3 and all(
+        p[:1].isupper() and not p.isupper() and p.lower() not in _ORG_WORDS for p in parts
+    )
