@@ -5,10 +5,15 @@ Hand-written: no library scores boilerplate in plain text that has already lost 
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
-from storydiff.model import Block
+from storydiff.errors import NoArticleError
+from storydiff.model import Article, Block
 
 # --- tuning constants -------------------------------------------------------------------------
 HEADING_MAX_WORDS = 12  # words; a line this short without final punctuation reads as a heading
@@ -238,3 +243,103 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], list[Block]]:
             kept.append(piece)
         prev_kept = True
     return kept, dropped
+
+
+# --- site-level boilerplate: blocks that repeat across many pages of one site ------------------
+
+SITE_MIN_PAGES = 3  # pages of one site needed before anything is learned
+SITE_MIN_SHARE = 0.3  # a block on at least this share of the site's pages is site furniture
+SITE_MIN_REPEATS = 3  # … and on at least this many pages (two articles may share a quote)
+SITE_MAX_BLOCK_CHARS = 2000  # characters; longer paragraphs are never treated as furniture
+
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteModel:
+    """What one site repeats on its pages: block fingerprints and on how many pages each was seen."""
+
+    site: str
+    pages: int
+    blocks: dict[str, int]  # fingerprint -> number of pages holding the block
+
+    def __contains__(self, paragraph: str) -> bool:
+        return _fingerprint(paragraph) in self.blocks
+
+
+def _fingerprint(paragraph: str) -> str:
+    """A block's identity across pages: lower-cased words, numbers folded (dates, counters change)."""
+    return " ".join(_DIGITS.sub("0", " ".join(_WORD.findall(paragraph.lower()))).split())
+
+
+def _page_paragraphs(page: Article | str) -> list[str]:
+    """The paragraphs of a page: an Article's body (and dropped blocks), or text split at line breaks."""
+    if isinstance(page, Article):
+        return page.paragraphs + [b.text for b in page.dropped]
+    return [p.strip() for p in page.split("\n") if p.strip()]
+
+
+def learn_site_boilerplate(pages: Iterable[Article | str], *, site: str = "") -> SiteModel:
+    """Learn the blocks one site repeats on many of its pages (header, donation box, most-read, footer)."""
+    counts: Counter[str] = Counter()
+    n = 0
+    for page in pages:
+        n += 1
+        seen = {_fingerprint(p) for p in _page_paragraphs(page) if len(p) <= SITE_MAX_BLOCK_CHARS}
+        seen.discard("")
+        counts.update(seen)
+    if n < SITE_MIN_PAGES:
+        return SiteModel(site, n, {})
+    need = max(SITE_MIN_REPEATS, math.ceil(SITE_MIN_SHARE * n))
+    return SiteModel(site, n, {fp: c for fp, c in counts.items() if c >= need})
+
+
+def strip_site_boilerplate(article: Article, model: SiteModel) -> Article:
+    """Drop the article's paragraphs that the site repeats on many pages; each becomes a dropped Block."""
+    if not model.blocks:
+        return article
+    kept: list[str] = []
+    dropped: list[Block] = []
+    for para in article.paragraphs:
+        seen = model.blocks.get(_fingerprint(para)) if len(para) <= SITE_MAX_BLOCK_CHARS else None
+        if seen:
+            dropped.append(Block(para, f"repeats on {seen} of {model.pages} pages of this site"))
+        else:
+            kept.append(para)
+    if not dropped:
+        return article
+    if not kept:
+        name = article.source or article.url or article.id
+        raise NoArticleError(name, f"no article text: every block repeats across {model.site or 'the site'}")
+    return replace(article, body="\n\n".join(kept), dropped=article.dropped + tuple(dropped))
+
+
+def site_of(article: Article) -> str:
+    """The site an article belongs to: its URL's host, else its outlet, else ""."""
+    host = urlsplit(article.url).hostname if article.url else None
+    if host:
+        return host.removeprefix("www.")
+    return article.outlet.strip().lower()
+
+
+def strip_sites_boilerplate(articles: Sequence[Article]) -> tuple[list[Article], list[NoArticleError]]:
+    """Group articles by site, learn each site's repeated blocks and drop them from all its pages.
+
+    Returns the cleaned articles and, apart, the pages left with no article text.
+    """
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, art in enumerate(articles):
+        site = site_of(art)
+        if site:
+            groups[site].append(i)
+    out: list[Article | None] = list(articles)
+    errors: list[NoArticleError] = []
+    for site, idx in groups.items():
+        model = learn_site_boilerplate([articles[i] for i in idx], site=site)
+        for i in idx:
+            try:
+                out[i] = strip_site_boilerplate(articles[i], model)
+            except NoArticleError as exc:
+                out[i] = None
+                errors.append(exc)
+    return [a for a in out if a is not None], errors
