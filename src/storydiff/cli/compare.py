@@ -1,0 +1,75 @@
+"""`storydiff compare FILE FILE [FILE...]`: compare reports of one event."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from storydiff.report import FORMATS
+
+EXAMPLE = """example:
+  storydiff compare outlet-a.html outlet-b.txt outlet-c.json
+  storydiff compare a.txt b.txt --date 2022-03-01 --format html --output report.html"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the compare command."""
+    p = sub.add_parser("compare", help="compare reports of one event", epilog=EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Show what reports of one event agree on, what each adds, and where they differ.")
+    p.add_argument("inputs", nargs="+", metavar="FILE", help=".txt, .md, .html/.htm or .json (one article object)")
+    p.add_argument("--format", "-f", choices=FORMATS, default="terminal", help="report format (default: terminal)")
+    p.add_argument("--output", "-o", metavar="PATH", help="write the report here instead of standard output")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="publication date to assume for inputs that carry none")
+    p.add_argument("--embedder", default="auto", choices=("auto", "minilm", "model2vec", "hashing"),
+                   help="sentence embedding backend (default: auto = best installed)")
+    p.add_argument("--no-model", action="store_true", help="use the fast rule-based analysis instead of spaCy")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the comparison and print or write the report."""
+    from storydiff.analyze import AnalyzeOptions
+    from storydiff.compare.pipeline import CompareOptions, compare
+    from storydiff.errors import UsageError
+    from storydiff.report import render
+
+    if len(args.inputs) < 2:
+        raise UsageError("compare needs at least two reports of the event")
+    if args.date:
+        _check_date(args.date)
+    options = CompareOptions(embedder=args.embedder, published=args.date,
+                             analyze=AnalyzeOptions(use_model=not args.no_model))
+    with _status(f"comparing {len(args.inputs)} reports"):
+        report = compare(args.inputs, options=options)
+    color = args.format == "terminal" and not args.output and sys.stdout.isatty()
+    text = render(report, args.format, color=color)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _check_date(value: str) -> None:
+    from datetime import date
+
+    from storydiff.errors import UsageError
+
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--date {value!r} is not a date: use YYYY-MM-DD") from None
+
+
+def _status(message: str):  # type: ignore[no-untyped-def]
+    """A spinner on stderr while long work runs (nothing when stderr is not a terminal)."""
+    from contextlib import nullcontext
+
+    if not sys.stderr.isatty():
+        return nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(message)

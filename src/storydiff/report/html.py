@@ -1,0 +1,51 @@
+"""Self-contained HTML report: one file, no scripts, every piece of article text escaped."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from storydiff.model import Report
+from storydiff.report._view import view
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("storydiff.report", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def columns(report: Report) -> list[dict[str, object]]:
+    """Each article's sentences in order, tagged with the alignment they belong to (or unique)."""
+    owner = {}
+    kinds = {}
+    for al in report.alignments:
+        for s in al.sentences:
+            owner[(s.article, s.index)] = al.id
+            kinds[al.id] = al.kind
+    cols = []
+    for art in report.articles:
+        paras: list[list[dict[str, object]]] = []
+        last_para = None
+        for s in report.sentences:
+            if s.article != art.id:
+                continue
+            if s.paragraph != last_para:
+                paras.append([])
+                last_para = s.paragraph
+            al = owner.get(s.ref)
+            paras[-1].append({"text": s.text, "alignment": al or "", "kind": kinds.get(al, "unique") if al else "unique"})
+        cols.append({"id": art.id, "paragraphs": paras})
+    return cols
+
+
+def render_html(report: Report) -> str:
+    """Render a report as one self-contained HTML page."""
+    v = view(report)
+    return _env().get_template("report.html.j2").render(v=v, columns=columns(report))
