@@ -164,3 +164,21 @@ def test_text_paragraphs_joins_hard_wrapped_blocks() -> None:
 def test_slugify() -> None:
     assert slugify("The Independent!") == "the-independent"
     assert slugify("Ķīļi — Über") == "kili-uber"
+
+
+@pytest.mark.slow
+def test_beats_trafilatura_on_the_dataset(datasets_dir) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8's quality bars on the 121 labelled pages (speed is checked by bench/extraction_bench.py)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "extraction_bench.py"
+    spec = importlib.util.spec_from_file_location("extraction_bench", path)
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    pages = bench.load(datasets_dir / "article-extraction", None)
+    base = bench.run("trafilatura", bench.trafilatura_default, pages)
+    ours = bench.run("storydiff", bench.storydiff_extract, pages)
+    assert ours["F1"] >= base["F1"] + 0.01
+    assert ours["P"] >= 0.96
