@@ -135,3 +135,17 @@ def test_retranslated_reference_page(corpus_dir) -> None:  # type: ignore[no-unt
     for keep in exp["body_must_keep"]["retranslated"]:
         assert keep in art.body, keep
     assert art.author == "Frank Fang"
+
+
+def test_untrusted_text_is_handled_quickly() -> None:
+    import random
+    import time
+
+    start = time.perf_counter()
+    assert split_glued("ab.Cd " * 100 + "“ab.Cd" * 50000).count("\n") == 100
+    rng = random.Random(7)
+    vocab = "the we you our support donate Join said “ ” \" . , Frank Fang is a journalist Comments".split()
+    paras = [" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 60))) for _ in range(3000)]
+    kept, dropped = strip_boilerplate(paras + ["", "A" * 200000, "“" + "word " * 20000])
+    assert len(kept) + len(dropped) >= 3000
+    assert time.perf_counter() - start < 10

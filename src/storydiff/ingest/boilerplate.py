@@ -93,9 +93,13 @@ def split_glued(text: str) -> str:
     """Put a paragraph break where lost markup glued two blocks ("difference.Ukraine"), never inside a quote."""
     out: list[str] = []
     last = 0
+    balance = 0  # open minus closed curly quotes before the cut, counted incrementally
+    scanned = 0
     for match in _GLUED.finditer(text):
         cut = match.start()
-        if _quote_balance(text[:cut]) != 0:
+        balance += _quote_balance(text[scanned:cut])
+        scanned = cut
+        if balance != 0:
             continue
         out.append(text[last:cut])
         last = cut
