@@ -19,6 +19,7 @@ MAX_TEXT_CHARS = 5_000_000  # characters of text considered (untrusted input)
 WRAP_MIN_CHARS = 40  # chars; hard-wrapped lines are at least this long (except the last)
 WRAP_MAX_CHARS = 100  # chars; and no longer than this
 MIN_SENTENCE_WORDS = 6  # words; a page needs one sentence this long to hold an article…
+RULES_VERSION = "evidence-v1"  # name and version of the boilerplate rules, stored with each Article
 MAX_HTML_CHARS = 8_000_000  # characters of HTML handed to the extractor (untrusted input)
 # htmldate without its extensive search: dates from metadata and the URL only (halves metadata time)
 FAST_DATE = {"extensive_search": False, "original_date": True}
@@ -146,7 +147,7 @@ def extract_text(
         author=author,
         published=published,
         subtitle=subtitle,
-        extractor="text",
+        extractor=f"text+{RULES_VERSION}",
         dropped=tuple(dropped),
     )
 
@@ -157,6 +158,13 @@ def _is_standfirst(line: str) -> bool:
         return False
     verdict = judge(line)
     return verdict is None or verdict.reason == "heading"
+
+
+def _trafilatura_version() -> str:
+    """The installed trafilatura version (recorded with each extracted Article)."""
+    import trafilatura
+
+    return str(getattr(trafilatura, "__version__", "?"))
 
 
 def _trafilatura(html: str, *, url: str = "") -> dict[str, str]:
@@ -215,7 +223,7 @@ def extract_html(html: str, *, url: str = "", source: str = "", article_id: str 
         author=_str(data.get("author")) or author,
         published=_str(data.get("date")) or None,
         language=_str(data.get("language")),
-        extractor="trafilatura",
+        extractor=f"trafilatura-{_trafilatura_version()}+{RULES_VERSION}",
         dropped=tuple(dropped),
     )
 
