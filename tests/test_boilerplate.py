@@ -144,8 +144,19 @@ def test_untrusted_text_is_handled_quickly() -> None:
     start = time.perf_counter()
     assert split_glued("ab.Cd " * 100 + "“ab.Cd" * 50000).count("\n") == 100
     rng = random.Random(7)
-    vocab = "the we you our support donate Join said “ ” \" . , Frank Fang is a journalist Comments".split()
+    vocab = 'the we you our support donate Join said “ ” " . , Frank Fang is a journalist Comments'.split()
     paras = [" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 60))) for _ in range(3000)]
     kept, dropped = strip_boilerplate(paras + ["", "A" * 200000, "“" + "word " * 20000])
     assert len(kept) + len(dropped) >= 3000
     assert time.perf_counter() - start < 10
+
+
+def test_country_us_and_truncated_lines_are_not_evidence() -> None:
+    paras = [
+        "The US is to donate 500 million more vaccine doses to poorer nations from next year.",
+        "The president did not take questions from US reporters during the meeting on Tuesday.",
+        "The Harbour Security...",
+    ]
+    art = extract_text("\n\n".join(paras), source="r", title="Doses pledged")
+    assert art.paragraphs == paras
+    assert art.author == ""

@@ -43,6 +43,7 @@ _APPEAL_STEMS = ("donat", "newsletter", "paywall", "journalis", "reporters", "in
 _OUTLET_STEMS = ("subscri", "membership", "contribut", "patron")
 # "your support", "support us", "support our journalism": support asked of the reader
 _SUPPORT_ASK = re.compile(r"\b(?:your|our) support\b|\bsupport(?:ing)? (?:us|our)\b", re.I)
+_COUNTRY_US = frozenset({"US", "U"})  # "the US", "U.S." name a country, not the reader and the outlet
 _FIRST_PLURAL = frozenset("we us our ours ourselves".split())
 _SECOND = frozenset("you your yours yourself yourselves".split())
 # Vocabulary of site furniture: weaker, it is also common in ordinary blog and product text.
@@ -78,6 +79,7 @@ _CREDIT = re.compile(
 _NAME = re.compile(
     r"^(?:by\s+)?[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|da|van|von|der|del|la|le|bin|al)){1,3}$"
 )
+_DETERMINERS = frozenset({"The", "A", "An", "This", "That", "These", "Those", "Our", "Your", "My"})
 _HEADING_END = re.compile(r"[.!?:;,]$")
 
 
@@ -136,6 +138,8 @@ def is_heading(text: str) -> bool:
 def is_name_line(text: str) -> bool:
     """A line holding only a person's name (optionally after "By"): a byline."""
     line = text.strip()
+    if line.endswith(("...", "…")) or line.split(" ", 1)[0] in _DETERMINERS:
+        return False
     return (
         bool(_NAME.match(line))
         and len(line.split()) <= NAME_MAX_WORDS + 1
@@ -156,8 +160,9 @@ def judge(paragraph: str) -> Verdict | None:
         return Verdict("author bio", True)
     if n <= CREDIT_MAX_WORDS and _CREDIT.search(text):
         return Verdict("credit line", True)
-    address = sum(1 for w in words if w in _ADDRESS)
-    us = sum(1 for w in words if w in _FIRST_PLURAL)
+    cased = [w for w in _WORD.findall(outside) if w not in _COUNTRY_US]
+    address = sum(1 for w in cased if w.lower() in _ADDRESS)
+    us = sum(1 for w in cased if w.lower() in _FIRST_PLURAL)
     appeal = _hits(words, _APPEAL_STEMS) + len(_SUPPORT_ASK.findall(outside))
     if us and n <= OUTLET_SHORT_WORDS:
         appeal += _hits(words, _OUTLET_STEMS)
