@@ -41,6 +41,7 @@ def test_quoted_minister_addressing_people_is_kept() -> None:
         "“We will support you for as long as it takes,” the minister told the crowd in the square.",
         "“Our farmers need your help, and we are asking every region to send what it can,” she said.",
         "The minister said: “You have our word that we will rebuild every home.”",
+        "‘We don’t forget our friends, and your donations saved lives,’ reads the mayor’s letter to donors.",
         *NEWS[1:],
     ]
     kept, dropped = strip_boilerplate(paras)

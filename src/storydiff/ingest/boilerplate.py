@@ -33,7 +33,11 @@ MAX_PARAGRAPHS = 5000  # paragraphs scored per text (untrusted input)
 # a capital that starts a word, with no space). Two lowercase letters avoid "U.S.Army"-like cases.
 _GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 
-_QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)|„[^“”]*(?:[“”]|$)", re.S)
+_QUOTED = re.compile(
+    r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)|„[^“”]*(?:[“”]|$)"
+    r"|‘.*?(?:’(?=[^\w]|$)|$)",  # British single quotes; an apostrophe (don’t) is followed by a letter
+    re.S,
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 _ADDRESS = frozenset("you your yours yourself yourselves we us our ours ourselves".split())
