@@ -76,25 +76,32 @@ def storydiff_extract(html: str, url: str) -> str:
         return ""
 
 
-def run(
-    name: str, fn: Callable[[str, str], str], pages: list[tuple[str, str, str, str]]
-) -> dict[str, object]:
-    """Extract every page with one system; return mean P/R/F1, pages/s and per-page scores."""
-    per_page: dict[str, tuple[float, float, float]] = {}
-    start = time.perf_counter()
-    outputs = {page_id: fn(html, url) for page_id, url, html, _ in pages}
-    elapsed = time.perf_counter() - start
-    for page_id, _, _, truth in pages:
-        per_page[page_id] = score(truth, outputs[page_id])
+def run_all(
+    systems: dict[str, Callable[[str, str], str]], pages: list[tuple[str, str, str, str]]
+) -> list[dict[str, object]]:
+    """Extract every page with every system, interleaved page by page so machine load hits all alike."""
+    elapsed = dict.fromkeys(systems, 0.0)
+    outputs: dict[str, dict[str, str]] = {name: {} for name in systems}
+    for page_id, url, html, _ in pages:
+        for name, fn in systems.items():
+            start = time.perf_counter()
+            outputs[name][page_id] = fn(html, url)
+            elapsed[name] += time.perf_counter() - start
+    results = []
     n = len(pages)
-    return {
-        "name": name,
-        "P": sum(s[0] for s in per_page.values()) / n,
-        "R": sum(s[1] for s in per_page.values()) / n,
-        "F1": sum(s[2] for s in per_page.values()) / n,
-        "pages_per_s": n / elapsed if elapsed else float("inf"),
-        "per_page": per_page,
-    }
+    for name in systems:
+        per_page = {page_id: score(truth, outputs[name][page_id]) for page_id, _, _, truth in pages}
+        results.append(
+            {
+                "name": name,
+                "P": sum(s[0] for s in per_page.values()) / n,
+                "R": sum(s[1] for s in per_page.values()) / n,
+                "F1": sum(s[2] for s in per_page.values()) / n,
+                "pages_per_s": n / elapsed[name] if elapsed[name] else float("inf"),
+                "per_page": per_page,
+            }
+        )
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     # warm both up (imports, lxml) so neither pays start-up cost inside the timing
     trafilatura_default(pages[0][2], pages[0][1])
     storydiff_extract(pages[0][2], pages[0][1])
-    base = run("trafilatura (default)", trafilatura_default, pages)
-    ours = run("storydiff", storydiff_extract, pages)
+    base, ours = run_all(
+        {"trafilatura (default)": trafilatura_default, "storydiff": storydiff_extract}, pages
+    )
     print(f"{len(pages)} pages from {args.dataset}")
     print(f"{'system':<24} {'P':>6} {'R':>6} {'F1':>6} {'pages/s':>8}")
     for res in (base, ours):

@@ -178,7 +178,8 @@ def test_beats_trafilatura_on_the_dataset(datasets_dir) -> None:  # type: ignore
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     pages = bench.load(datasets_dir / "article-extraction", None)
-    base = bench.run("trafilatura", bench.trafilatura_default, pages)
-    ours = bench.run("storydiff", bench.storydiff_extract, pages)
+    base, ours = bench.run_all(
+        {"trafilatura": bench.trafilatura_default, "storydiff": bench.storydiff_extract}, pages
+    )
     assert ours["F1"] >= base["F1"] + 0.01
     assert ours["P"] >= 0.96
