@@ -55,15 +55,13 @@ def _dateparser_parse(text: str, base: date | None) -> date | None:
 
 def _nearest_year(day: date, base: date) -> date:
     """Put a date written without a year in the year that brings it closest to the base date."""
-    best = day
+    candidates = []
     for year in (base.year - 1, base.year, base.year + 1):
         try:
-            cand = day.replace(year=year)
+            candidates.append(day.replace(year=year))
         except ValueError:  # 29 February
             continue
-        if abs((cand - base).days) < abs((best - base).days) or best.year not in (year - 1, year, year + 1):
-            best = cand
-    return best
+    return min(candidates, key=lambda d: abs((d - base).days), default=day)
 
 
 def resolve(text: str, base: date | None) -> tuple[str | None, bool]:

@@ -13,7 +13,7 @@ SPEECH_VERBS = frozenset(
     "say says said saying tell tells told telling add adds added state states stated urge urges urged "
     "insist insists insisted warn warns warned claim claims claimed note notes noted announce announced "
     "announces reaffirm reaffirmed reaffirms describe described describes call called calls ask asked asks "
-    "write wrote writes".split()
+    "write wrote writes speak spoke speaks declare declared declares".split()
 )
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
 _RELATIVES = frozenset({"that", "which", "who", "whom", "whose"})

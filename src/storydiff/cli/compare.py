@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     """Run the comparison and print or write the report."""
     from storydiff.analyze import AnalyzeOptions
-    from storydiff.compare.pipeline import CompareOptions, compare
+    from storydiff.comparison.pipeline import CompareOptions, compare
     from storydiff.errors import UsageError
     from storydiff.report import render
 

@@ -7,7 +7,7 @@ import re
 from storydiff.model import Report
 from storydiff.report._view import view
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 
 def md(text: str) -> str:

@@ -20,6 +20,11 @@ MIN_SKELETON = 3  # consonant skeletons shorter than this match too many names t
 MIN_JARO_WINKLER = 0.88  # Jaro-Winkler of the folded spellings at or above this: one name respelled
 MAX_EDIT_RATIO = 0.34  # edit distance / length of the confusion-mapped spellings for a garble
 NAME_LABELS = frozenset({"PERSON", "ORG"})  # single-token names NER often mislabels as ORG
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})  # NER splits places between these labels
+
+
+def _compatible(x: str, y: str) -> bool:
+    return x == y or {x, y} <= NAME_LABELS or {x, y} <= PLACE_LABELS
 
 
 def fold(text: str) -> str:
@@ -126,7 +131,7 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
             by_key[key].append(f)
     for group in by_key.values():
         for other in group[1:]:
-            if label_of[other] == label_of[group[0]] or {label_of[other], label_of[group[0]]} <= NAME_LABELS:
+            if _compatible(label_of[other], label_of[group[0]]):
                 why = "same name in several reports" if other[1] == group[0][1] else f"'{other[1]}' is '{group[0][1]}'"
                 uf.union(group[0], other, why)
     # 2. A single name joins a full name that contains it, inside an article first, then anywhere.
@@ -140,7 +145,21 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
         targets = same_article or hosts
         if len({uf.find(t) for t in targets}) == 1:
             uf.union(targets[0], s, f"'{s[1]}' is short for '{targets[0][1]}'")
-    # 3. Respelled or garbled single names ("Kreva", "Cleva") join the person whose name they echo.
+    # 3. Full names that differ only by a garbled part ("Marta Covalenco" ~ "Marta Kovalenko").
+    if options.garbles:
+        people = [f for f in full if label_of[f] == "PERSON"]
+        for x_i, x in enumerate(people):
+            for y in people[x_i + 1 :]:
+                if uf.find(x) == uf.find(y):
+                    continue
+                tx, ty = name_tokens(x[1]), name_tokens(y[1])
+                if len(tx) != len(ty):
+                    continue
+                whys = [garble_evidence(a, b) for a, b in zip(tx, ty, strict=True)]
+                if all(whys) and any(w != "same spelling" for w in whys):
+                    why = next(w for w in whys if w != "same spelling")
+                    uf.union(x, y, f"'{y[1]}' ~ '{x[1]}': {why}")
+    # 4. Respelled or garbled single names ("Kreva", "Cleva") join the person whose name they echo.
     if options.garbles:
         unresolved = [s for s in singles if not _joined_to_full(uf, s, full)]
         persons = sorted((f for f in full if label_of[f] == "PERSON"), key=lambda f: -sum(labels[f].values()))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from storydiff.analyze import AnalyzeOptions, analysis_backend, analyze_article
 from storydiff.analyze.embed import get_embedder
-from storydiff.compare.align import AlignOptions, align, group_pairs
-from storydiff.compare.discrepancies import kind_of, sentence_differences
-from storydiff.compare.headlines import compare_headlines
+from storydiff.comparison.align import AlignOptions, align, group_pairs
+from storydiff.comparison.discrepancies import kind_of, sentence_differences
+from storydiff.comparison.headlines import compare_headlines
 from storydiff.errors import UsageError
 from storydiff.model import Alignment, Article, Entity, Report, Sentence, SentenceRef, Unique
 from storydiff.resolve.aliases import ResolveOptions, name_tokens, resolve_entities

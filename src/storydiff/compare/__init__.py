@@ -1,1 +1,0 @@
-"""storydiff compare stage."""

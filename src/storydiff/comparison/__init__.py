@@ -1,0 +1,1 @@
+"""The comparison stage (named so the package does not shadow `storydiff.compare()`)."""

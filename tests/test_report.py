@@ -1,0 +1,50 @@
+"""Rendering: every format shows the sections, and article text is never executed or interpreted."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from tests._fixtures import GAZETTE, HERALD
+
+from storydiff.comparison.pipeline import CompareOptions, compare_articles
+from storydiff.report import FORMATS, render
+
+HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> [click](javascript:alert(3))'
+
+
+@pytest.fixture(scope="module")
+def hostile_report():
+    bad = replace(HERALD, title=HOSTILE, body=HERALD.body + f"\n\nA reader wrote {HOSTILE} online.")
+    return compare_articles([bad, GAZETTE], CompareOptions(embedder="hashing"))
+
+
+def test_html_escapes_article_text_and_blocks_scripts(hostile_report) -> None:
+    html = render(hostile_report, "html")
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html.lower()  # the report itself carries no script at all
+    assert "default-src 'none'" in html
+    assert "http://" not in html and "https://" not in html  # self-contained: nothing fetched
+
+
+def test_markdown_escapes_links_and_html(hostile_report) -> None:
+    md = render(hostile_report, "markdown")
+    assert "<script>" not in md and "[click](javascript" not in md
+
+
+def test_terminal_shows_markup_literally(hostile_report) -> None:
+    text = render(hostile_report, "terminal", width=200)
+    assert "<script>alert(1)</script>" in text  # shown as text, not interpreted
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_has_the_sections(fmt: str) -> None:
+    report = compare_articles([HERALD, GAZETTE], CompareOptions(embedder="hashing"))
+    out = render(report, fmt)
+    if fmt == "json":
+        assert json.loads(out)["alignments"]
+    else:
+        for section in ("Sources", "Headlines", "Differences inside agreement", "Only in"):
+            assert section in out, section
