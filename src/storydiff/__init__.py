@@ -30,7 +30,7 @@ __all__ = [
 
 def compare(inputs: Any, **options: Any) -> Report:
     """Compare reports of one event (paths, URLs or Articles) and return a Report."""
-    from storydiff.compare.pipeline import compare as _compare
+    from storydiff.comparison.pipeline import compare as _compare
 
     return _compare(inputs, **options)
 
