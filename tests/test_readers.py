@@ -119,3 +119,12 @@ def test_records() -> None:
         article_from_record({"url": "https://x"}, source="feed.jsonl:4")
     with pytest.raises(InputError, match="'text' must be a string"):
         article_from_record({"title": "t", "text": ["a"]}, source="r")
+
+
+def test_record_text_repeating_its_title_does_not_keep_it_in_the_body() -> None:
+    from storydiff.ingest.readers import article_from_record
+
+    art = article_from_record({"title": "Harbour fire: many hurt", "text": "Harbour fire: many hurt\n\n"
+                               "A fire broke out at the harbour on Monday and hurt twelve workers."}, source="t.json")
+    assert art.title == "Harbour fire: many hurt"
+    assert not art.body.startswith("Harbour fire")

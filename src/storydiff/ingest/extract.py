@@ -127,6 +127,8 @@ def extract_text(
     """
     paragraphs = text_paragraphs(text)
     subtitle = ""
+    if title and paragraphs and " ".join(paragraphs[0].split()).casefold() == " ".join(title.split()).casefold():
+        paragraphs.pop(0)  # the record's text repeats its own headline as the first line
     if title is None:
         title = ""
         if paragraphs and _is_title_line(paragraphs[0], TITLE_MAX_WORDS) and len(paragraphs) > 1:
