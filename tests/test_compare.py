@@ -104,3 +104,12 @@ def test_report_json_follows_schema_version() -> None:
 def test_compare_needs_two_reports() -> None:
     with pytest.raises(storydiff.UsageError):
         storydiff.compare([HERALD])
+
+
+def test_the_king_is_wang_yi_by_alignment_evidence(reference: tuple[dict, dict]) -> None:
+    """The MT copy calls Wang Yi 'the king'; an aligned sentence naming Mr Wang ties them."""
+    report, _ = reference
+    wang = next(e for e in report["entities"] if e["name"] == "Wang Yi")
+    texts = {m["text"] for m in wang["mentions"]}
+    assert {"Wang Yi", "Mr Wang", "the king", "the King"} <= texts
+    assert not any("Xi" in t or "Liang" in t for t in texts)

@@ -7,7 +7,13 @@ from dataclasses import dataclass, replace
 
 from storydiff.analyze._nlp import backend_name, load_spacy
 from storydiff.analyze.dates import find_dates, parse_published
-from storydiff.analyze.entities import HONORIFICS, mentions_by_regex, mentions_from_doc, person_shaped
+from storydiff.analyze.entities import (
+    HONORIFICS,
+    mentions_by_regex,
+    mentions_from_doc,
+    person_shaped,
+    role_mentions,
+)
 from storydiff.analyze.quantities import find_quantities
 from storydiff.analyze.quotes import quotes_with_speaker
 from storydiff.analyze.sentences import split_body
@@ -35,6 +41,7 @@ def analyze_article(article: Article, *, options: AnalyzeOptions | None = None) 
             mentions = mentions_from_doc(doc, article.id, index)
         else:
             mentions = mentions_by_regex(text, article.id, index)
+        mentions = mentions + role_mentions(text, article.id, index, mentions)
         quotes = quotes_with_speaker(text, doc)
         persons = [m for m in mentions if m.label == "PERSON"]
         if quotes and quotes[0].speaker.lower() in ("he", "she"):

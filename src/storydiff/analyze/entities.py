@@ -65,3 +65,22 @@ def person_shaped(parts: list[str]) -> bool:
     return 2 <= len(parts) <= 3 and all(
         p[:1].isupper() and not p.isupper() and p.lower() not in _ORG_WORDS for p in parts
     )
+
+
+# Nouns that name a person by office; "the king" may stand for a named person another report names.
+ROLE_NOUNS = (
+    "king queen prince princess president minister premier chancellor spokesman spokeswoman spokesperson "
+    "ambassador envoy governor mayor chairman chairwoman secretary general commander emperor pope "
+    "sheikh emir sultan counterpart diplomat"
+).split()
+_ROLE = re.compile(r"\bthe\s+(?:" + "|".join(ROLE_NOUNS) + r")\b(?!\s+of\b)", re.IGNORECASE)
+
+
+def role_mentions(text: str, article: str, sentence: int, taken: list[Mention]) -> list[Mention]:
+    """Definite role phrases ("the king") not inside a name: candidates for a person named elsewhere."""
+    out = []
+    for m in _ROLE.finditer(text):
+        if any(x.start <= m.start() < x.end or m.start() <= x.start < m.end() for x in taken):
+            continue
+        out.append(Mention(article, sentence, m.group(0), "ROLE", m.start(), m.end()))
+    return out

@@ -16,6 +16,7 @@ from storydiff.errors import UsageError
 from storydiff.model import Alignment, Article, Entity, Report, Sentence, SentenceRef, Unique
 from storydiff.resolve.aliases import ResolveOptions, name_tokens, resolve_entities
 from storydiff.resolve.mt import machine_translation_signal
+from storydiff.resolve.roles import attach_roles
 
 MAX_ARTICLES = 50  # per comparison: alignment cost grows with the square of the number of reports
 
@@ -78,6 +79,7 @@ def compare_articles(articles: Sequence[Article], options: CompareOptions) -> Re
     embedder = get_embedder(options.embedder)
     pairs = align(per_article, embedder, options.align)
     by_ref = {s.ref: s for s in sentences}
+    entities = attach_roles(entities, sentences, [(p.a, p.b) for p in pairs])
     same_entity = _entity_matcher(entities)
     alignments = []
     for k, group in enumerate(sorted(group_pairs(pairs), key=lambda g: min((p.a[0], p.a[1]) for p in g))):

@@ -110,7 +110,7 @@ def _labels(mentions: Iterable[Mention]) -> dict[tuple[str, str], Counter[str]]:
 def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None = None) -> list[Entity]:
     """Group name mentions of all articles into entities, with the evidence for each join."""
     options = options or ResolveOptions()
-    labels = _labels(mentions)
+    labels = _labels(m for m in mentions if m.label != "ROLE")  # roles join people in resolve.roles
     forms = list(labels)
     uf = _UnionFind()
     for f in forms:
@@ -213,7 +213,8 @@ def _entities(
 
 def spellings_in_article(entity: Entity, article: str) -> list[str]:
     """Distinct spellings of an entity inside one article, short forms left out ("Mr Kuleba" of "Dmytro Kuleba")."""
-    forms = {m.text: frozenset(name_tokens(m.text)) for m in entity.mentions if m.article == article}
+    forms = {m.text: frozenset(name_tokens(m.text)) for m in entity.mentions
+             if m.article == article and not m.text.lower().startswith("the ")}  # roles are not spellings
     forms = {t: toks for t, toks in forms.items() if toks}
     maximal = {toks for toks in forms.values() if not any(toks < other for other in forms.values())}
     return sorted(" ".join(sorted(t)) for t in maximal)
