@@ -1,0 +1,339 @@
+"""`ingest(paths, store)`: read inputs, extract articles in parallel, drop repeats, place copies and stories.
+
+Idempotent and resumable: every raw input has a content hash and every article a content id, both
+kept in the store, so an input already stored is not even extracted again; work is committed in
+batches (articles, their inputs and the clusterer's saved state in one transaction), so a killed
+run loses at most one batch and a re-run completes it without duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from storydiff.errors import InputError, NoArticleError
+from storydiff.ingest.extract import slugify
+from storydiff.ingest.sources import InputFailure, RawInput, SourceOptions, iter_inputs, kind_of, to_article
+from storydiff.model import Article
+from storydiff.store import Batch, Store, StoredArticle
+
+BATCH_SIZE = 256  # articles per committed transaction: a kill loses at most this much work
+CHUNK_SIZE = 8  # raw inputs per task sent to a worker process (amortises pickling)
+WINDOW_PER_WORKER = 6  # tasks in flight per worker (keeps workers busy while the main process writes)
+LOOKUP_SIZE = 512  # raw inputs checked against the store at once
+MIN_PARALLEL = 16  # below this many inputs, extraction runs in-process (no pool start-up)
+ID_HASH_CHARS = 16  # hex characters of the content hash in an article id
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where the clusterer put one article: its story and, for a copy, the first-seen original."""
+
+    story_id: str
+    new_story: bool = False
+    duplicate_of: str | None = None
+    similarity: float | None = None
+    edits: Any = None  # JSON-ready description of what the copy changed
+
+
+class Placer(Protocol):
+    """The stories stage as ingest sees it: place articles one at a time, in time order."""
+
+    def place(self, article: Article) -> Placement:
+        """Put one new article into a story (and mark it a copy when it reprints an earlier one)."""
+        ...
+
+    def state(self) -> dict[str, bytes]:
+        """Blobs to save with the batch so a later run resumes from here (may be empty)."""
+        ...
+
+
+PlacerFactory = Callable[[Store], Placer]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    """Options of `ingest`."""
+
+    workers: int = 0  # extraction processes; 0 = one per core
+    batch_size: int = BATCH_SIZE
+    sources: SourceOptions = field(default_factory=SourceOptions)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSummary:
+    """What one ingest run did."""
+
+    read: int = 0  # raw inputs found (files, lines, rows, WARC responses)
+    extracted: int = 0  # articles extracted this run
+    added: int = 0  # new articles written to the store
+    already_stored: int = 0  # inputs or articles the store already held (left unchanged)
+    duplicates: int = 0  # new articles that are copies of an earlier one
+    new_stories: int = 0
+    stories_grown: int = 0  # stories that existed before this run and gained articles
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count (not errors)
+    failures: tuple[InputFailure, ...] = ()  # bad inputs, each named with its position
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Inputs read per second."""
+        return self.read / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return {
+            "read": self.read, "extracted": self.extracted, "added": self.added,
+            "already_stored": self.already_stored, "duplicates": self.duplicates,
+            "new_stories": self.new_stories, "stories_grown": self.stories_grown,
+            "skipped": dict(self.skipped), "failures": [[f.source, f.reason] for f in self.failures],
+            "seconds": round(self.seconds, 3), "rate": round(self.rate, 1),
+        }
+
+
+Progress = Callable[[int], None]  # called with the number of raw inputs just finished
+
+
+def content_id(article: Article) -> str:
+    """A stable id from the article's content: the same article read twice gets the same id."""
+    parts = "\x1f".join((article.url, article.outlet, article.title, article.body))
+    digest = hashlib.sha256(parts.encode("utf-8", "replace")).hexdigest()[:ID_HASH_CHARS]
+    return f"{slugify(article.outlet, 20) or 'article'}-{digest}"
+
+
+def count_inputs(paths: Iterable[str | os.PathLike[str]]) -> int | None:
+    """A quick count of raw inputs under the paths (for the progress bar); None when unknown."""
+    total = 0
+    for raw in paths:
+        start = os.fspath(raw)
+        if os.path.isdir(start):
+            files = [os.path.join(r, n) for r, ds, ns in os.walk(start) for n in ns if not n.startswith(".")]
+        else:
+            files = [start]
+        for name in files:
+            kind = kind_of(Path(name))
+            if kind == "file":
+                total += 1
+            elif kind in ("jsonl", "csv"):
+                n = _count_lines(name)
+                if n is None:
+                    return None
+                total += max(n - (kind == "csv"), 0)
+            elif kind == "warc":
+                return None
+    return total
+
+
+def _count_lines(name: str) -> int | None:
+    if name.lower().endswith(".gz"):
+        return None
+    try:
+        with open(name, "rb") as fh:
+            return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+    except OSError:
+        return None
+
+
+def _extract_many(items: Sequence[RawInput]) -> list[Article | InputFailure]:
+    """Worker task: extract each raw input; any error becomes an InputFailure for that input alone."""
+    out: list[Article | InputFailure] = []
+    for item in items:
+        try:
+            out.append(to_article(item))
+        except NoArticleError as exc:
+            out.append(InputFailure(exc.source, exc.reason, error=False))
+        except InputError as exc:
+            out.append(InputFailure(exc.source, exc.reason))
+        except Exception as exc:  # noqa: BLE001 - untrusted input must not stop the batch
+            out.append(InputFailure(item.source, f"extraction failed ({type(exc).__name__}: {exc})"[:300]))
+    return out
+
+
+class _InProcess(Executor):
+    """An executor that runs tasks at once, in this process (small inputs, tests)."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        fut: Future[Any] = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001
+            fut.set_exception(exc)
+        return fut
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _Run:
+    """The mutable tallies of one ingest run."""
+
+    def __init__(self, store: Store, placer: Placer, progress: Progress | None) -> None:
+        self.store = store
+        self.placer = placer
+        self.progress = progress
+        self.read = self.extracted = self.added = self.already = self.duplicates = 0
+        self.skipped: Counter[str] = Counter()
+        self.failures: list[InputFailure] = []
+        self.created: set[str] = set()
+        self.grown: set[str] = set()
+
+    def fail(self, failure: InputFailure, count_read: bool) -> None:
+        if failure.error:
+            self.failures.append(failure)
+        else:
+            self.skipped[failure.reason.split(" (")[0]] += 1
+        if count_read:
+            self.read += 1
+            self._tick(1)
+
+    def _tick(self, n: int) -> None:
+        if self.progress and n:
+            self.progress(n)
+
+    def fresh(self, raws: Iterator[RawInput | InputFailure]) -> Iterator[RawInput]:
+        """Raw inputs the store has not seen yet (failures are tallied on the way)."""
+        seen: set[str] = set()
+        for group in _chunks(raws, LOOKUP_SIZE):
+            items = []
+            for x in group:
+                if isinstance(x, InputFailure):
+                    self.fail(x, count_read=x.error or x.reason != "unsupported file type")
+                else:
+                    items.append(x)
+            known = self.store.known_inputs(x.input_hash for x in items)
+            for item in items:
+                if item.input_hash in known or item.input_hash in seen:
+                    self.read += 1
+                    self.already += 1
+                    self._tick(1)
+                    continue
+                seen.add(item.input_hash)
+                yield item
+
+    def commit(self, pairs: list[tuple[RawInput, Article]]) -> None:
+        """Place and write one batch of extracted articles."""
+        self.read += len(pairs)
+        self.extracted += len(pairs)
+        with_ids = [(raw, replace(art, id=content_id(art))) for raw, art in pairs]
+        known = self.store.known_articles(a.id for _, a in with_ids)
+        new: dict[str, tuple[RawInput, Article]] = {}
+        repeats: list[tuple[str, str, str]] = []
+        for raw, art in with_ids:
+            if art.id in known or art.id in new:
+                repeats.append((raw.input_hash, art.id, raw.source))
+                self.already += 1
+            else:
+                new[art.id] = (raw, art)
+        ordered = sorted(new.values(), key=lambda p: (p[1].published or "9999", p[0].source))
+        rows = []
+        for raw, art in ordered:
+            placed = self.placer.place(art)
+            if placed.new_story:
+                self.created.add(placed.story_id)
+            elif placed.story_id not in self.created:
+                self.grown.add(placed.story_id)
+            if placed.duplicate_of:
+                self.duplicates += 1
+            rows.append(StoredArticle(art, placed.story_id, placed.duplicate_of, placed.similarity,
+                                      placed.edits, raw.input_hash))
+        self.store.write(Batch(rows, repeats, self.placer.state()))
+        self.added += len(rows)
+
+    def summary(self, seconds: float) -> IngestSummary:
+        return IngestSummary(
+            read=self.read, extracted=self.extracted, added=self.added, already_stored=self.already,
+            duplicates=self.duplicates, new_stories=len(self.created), stories_grown=len(self.grown),
+            skipped=dict(self.skipped), failures=tuple(self.failures), seconds=seconds,
+        )
+
+
+def ingest(paths: Iterable[str | os.PathLike[str]], store: Store, options: IngestOptions | None = None, *,
+           placer: Placer | None = None, progress: Progress | None = None,
+           total: int | None = None) -> IngestSummary:
+    """Ingest articles from files, folders, JSONL, CSV and WARC into the store; return what happened.
+
+    `placer` is the stories stage (default: `default_placer(store)`); `progress` is called as inputs
+    finish; `total` (e.g. from `count_inputs`) only decides whether a process pool is worth starting.
+    """
+    options = options or IngestOptions()
+    paths = list(paths)
+    started = time.perf_counter()
+    run = _Run(store, placer or default_placer(store), progress)
+    workers = options.workers or os.cpu_count() or 1
+    small = total is not None and total < MIN_PARALLEL
+    executor: Executor = _InProcess() if workers == 1 or small else ProcessPoolExecutor(workers)
+    try:
+        raws = run.fresh(iter_inputs(paths, options.sources))
+        pending: list[tuple[RawInput, Article]] = []
+        for chunk, results in _extracted(executor, raws, workers * WINDOW_PER_WORKER):
+            for raw, result in zip(chunk, results, strict=True):
+                if isinstance(result, InputFailure):
+                    run.fail(result, count_read=True)
+                else:
+                    pending.append((raw, result))
+                    run._tick(1)
+            if len(pending) >= options.batch_size:
+                run.commit(pending)
+                pending = []
+        if pending:
+            run.commit(pending)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    return run.summary(time.perf_counter() - started)
+
+
+def _extracted(executor: Executor, raws: Iterator[RawInput],
+               window: int) -> Iterator[tuple[list[RawInput], list[Article | InputFailure]]]:
+    """Extract chunks of raw inputs on the executor, in order, with a bounded number in flight."""
+    queue: deque[tuple[list[RawInput], Future[list[Article | InputFailure]]]] = deque()
+    for chunk in _chunks(raws, CHUNK_SIZE):
+        queue.append((chunk, executor.submit(_extract_many, chunk)))
+        while len(queue) >= window:
+            done_chunk, fut = queue.popleft()
+            yield done_chunk, fut.result()
+    while queue:
+        done_chunk, fut = queue.popleft()
+        yield done_chunk, fut.result()
+
+
+# --- the stories stage -------------------------------------------------------------------------
+
+
+def default_placer(store: Store) -> Placer:
+    """The stories stage's placer for this store (copies and stories), resumed from its saved state."""
+    return _SingletonPlacer()
+
+
+class _SingletonPlacer:
+    """Stand-in until storydiff.stories lands: exact copies by body, every other article its own story."""
+
+    def __init__(self) -> None:
+        self._bodies: dict[str, tuple[str, str]] = {}
+
+    def place(self, article: Article) -> Placement:
+        key = " ".join(article.body.lower().split())
+        if key and key in self._bodies:
+            original, story = self._bodies[key]
+            return Placement(story, duplicate_of=original, similarity=1.0)
+        story = f"s-{article.id}"
+        if key:
+            self._bodies[key] = (article.id, story)
+        return Placement(story, new_story=True)
+
+    def state(self) -> dict[str, bytes]:
+        return {}
