@@ -182,10 +182,12 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 class _Run:
     """The mutable tallies of one ingest run."""
 
-    def __init__(self, store: Store, placer: Placer, progress: Progress | None) -> None:
+    def __init__(self, store: Store, placer: Placer, progress: Progress | None,
+                 on_failure: Callable[[InputFailure], None] | None) -> None:
         self.store = store
         self.placer = placer
         self.progress = progress
+        self.on_failure = on_failure
         self.read = self.extracted = self.added = self.already = self.duplicates = 0
         self.skipped: Counter[str] = Counter()
         self.failures: list[InputFailure] = []
@@ -197,6 +199,8 @@ class _Run:
             self.failures.append(failure)
         else:
             self.skipped[failure.reason.split(" (")[0]] += 1
+        if self.on_failure:
+            self.on_failure(failure)
         if count_read:
             self.read += 1
             self._tick(1)
@@ -264,16 +268,17 @@ class _Run:
 
 def ingest(paths: Iterable[str | os.PathLike[str]], store: Store, options: IngestOptions | None = None, *,
            placer: Placer | None = None, progress: Progress | None = None,
+           on_failure: Callable[[InputFailure], None] | None = None,
            total: int | None = None) -> IngestSummary:
     """Ingest articles from files, folders, JSONL, CSV and WARC into the store; return what happened.
 
     `placer` is the stories stage (default: `default_placer(store)`); `progress` is called as inputs
-    finish; `total` (e.g. from `count_inputs`) only decides whether a process pool is worth starting.
+    finish and `on_failure` with each bad or skipped input as it is found; `total` (e.g. from `count_inputs`) only decides whether a process pool is worth starting.
     """
     options = options or IngestOptions()
     paths = list(paths)
     started = time.perf_counter()
-    run = _Run(store, placer or default_placer(store), progress)
+    run = _Run(store, placer or default_placer(store), progress, on_failure)
     workers = options.workers or os.cpu_count() or 1
     small = total is not None and total < MIN_PARALLEL
     executor: Executor = _InProcess() if workers == 1 or small else ProcessPoolExecutor(workers)

@@ -255,40 +255,32 @@ def _csv(path: Path, options: SourceOptions) -> Iterator[RawInput | InputFailure
 def _warc(path: Path, options: SourceOptions) -> Iterator[RawInput | InputFailure]:
     """HTML responses (and resources) of a WARC file; a corrupt or truncated record ends that file."""
     from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
 
     limit = options.max_record_bytes
     with path.open("rb") as fh:
         records = ArchiveIterator(fh)
-        offset = 0
+        offset = following = 0  # this record's offset, and where the next one starts
         while True:
             try:
                 record = next(records)
             except StopIteration:
                 return
-            except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-                yield InputFailure(f"{path}@{offset}", f"bad WARC record ({' '.join(str(exc).split())[:200]}); "
+            except Exception as exc:  # noqa: BLE001 - warcio raises many kinds on corrupt input
+                yield InputFailure(f"{path}@{following}", f"bad WARC record ({' '.join(str(exc).split())[:200]}); "
                                    "the rest of this file is skipped")
                 return
             try:
+                data = _warc_html(record, limit)
+                # (the offset is known only once the record has been read: warcio reads to its end)
                 offset = records.get_record_offset()
-                source = f"{path}@{offset}"
-                if record.rec_type not in ("response", "resource"):
-                    continue
-                ctype = ""
-                if record.http_headers is not None:
-                    if record.rec_type == "response" and record.http_headers.get_statuscode() != "200":
-                        continue
-                    ctype = record.http_headers.get_header("Content-Type") or ""
-                else:
-                    ctype = record.rec_headers.get_header("Content-Type") or ""
-                if not ctype.lower().startswith(WARC_HTML_TYPES):
-                    continue
-                data = record.content_stream().read(limit + 1)
-            except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-                yield InputFailure(f"{path}@{offset}", f"bad WARC record ({' '.join(str(exc).split())[:200]}); "
+                following = offset + records.get_record_length()
+            except Exception as exc:  # noqa: BLE001 - warcio raises many kinds on corrupt input
+                yield InputFailure(f"{path}@{following}", f"bad WARC record ({' '.join(str(exc).split())[:200]}); "
                                    "the rest of this file is skipped")
                 return
+            if data is None:
+                continue
+            source = f"{path}@{offset}"
             if len(data) > limit:
                 yield InputFailure(source, f"payload is over the {limit}-byte limit")
                 continue
@@ -299,6 +291,21 @@ def _warc(path: Path, options: SourceOptions) -> Iterator[RawInput | InputFailur
             day = (record.rec_headers.get_header("WARC-Date") or "")[:10] or None
             yield RawInput(source, "html", data, _hash(url.encode("utf-8", "replace") + b"\x1f" + data),
                            url=url, published=options.published or day)
+
+
+def _warc_html(record: Any, limit: int) -> bytes | None:
+    """The HTML payload of a response or resource record (up to limit + 1 bytes), or None for others."""
+    if record.rec_type not in ("response", "resource"):
+        return None
+    if record.http_headers is not None:
+        if record.rec_type == "response" and record.http_headers.get_statuscode() != "200":
+            return None
+        ctype = record.http_headers.get_header("Content-Type") or ""
+    else:
+        ctype = record.rec_headers.get_header("Content-Type") or ""
+    if not ctype.lower().startswith(WARC_HTML_TYPES):
+        return None
+    return bytes(record.content_stream().read(limit + 1))
 
 
 def to_article(item: RawInput) -> Article:
