@@ -17,3 +17,14 @@ def test_restated_claims_align_and_extras_do_not() -> None:
 def test_clauses_split_at_quotes_and_commas() -> None:
     parts = clauses('He called Wang Yi to ask China to “use its ties with Moscow to stop the war now”, officials said.')
     assert "use its ties with Moscow to stop the war now" in parts
+
+
+def test_groups_do_not_chain_many_sentences_of_one_article() -> None:
+    from storydiff.comparison.align import MAX_PER_ARTICLE, Pair, group_pairs
+
+    pairs = [Pair(("a", i), ("b", 0), 1.0 - i / 10, 1.3) for i in range(4)] + [Pair(("a", 3), ("c", 0), 0.9, 1.3)]
+    groups = group_pairs(pairs)
+    for g in groups:
+        refs = {r for p in g for r in (p.a, p.b)}
+        assert sum(1 for art, _ in refs if art == "a") <= MAX_PER_ARTICLE
+    assert any({("a", 0), ("b", 0)} <= {r for p in g for r in (p.a, p.b)} for g in groups)

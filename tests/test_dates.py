@@ -32,3 +32,9 @@ def test_parse_published_forms() -> None:
     assert parse_published("2022-03-01T10:00:00Z") == TUE
     assert parse_published("1 March 2022") == TUE
     assert parse_published("") is None
+
+
+def test_reference_dates_are_marked_as_anchors() -> None:
+    refs = find_dates("Claims hit their lowest level since March 14, 2020 on Thursday.", date(2021, 10, 15))
+    by_text = {r.text: r for r in refs}
+    assert by_text["March 14, 2020"].anchor and not by_text["on Thursday"].anchor

@@ -115,6 +115,7 @@ class DateRef(_Plain):
     text: str
     resolved: str | None = None  # ISO date
     relative: bool = False  # resolved from a relative phrase ("last Thursday")
+    anchor: bool = False  # a reference point ("since March 14"), not when the reported event happened
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ _PATTERNS = [
 ]
 _DATE_RE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 _HAS_YEAR = re.compile(r"\b\d{4}\b")
+_ANCHOR = re.compile(r"\b(?:since|until|till|before|after|from|through|as of)\s*$", re.IGNORECASE)
 MAX_DAYS_BACK = 6  # a bare weekday in news means the most recent one within the past week
 
 
@@ -103,5 +104,7 @@ def find_dates(sentence: str, published: date | None) -> list[DateRef]:
         if not text:
             continue
         resolved, relative = resolve(text, published)
-        refs.append(DateRef(text=text, resolved=resolved, relative=relative))
+        anchor = bool(_ANCHOR.search(sentence[max(0, m.start() - 12) : m.start()])) or text.lower().startswith(
+            ("since", "from", "until"))
+        refs.append(DateRef(text=text, resolved=resolved, relative=relative, anchor=anchor))
     return refs

@@ -145,22 +145,39 @@ def align(articles_sentences: Sequence[Sequence[Sentence]], embedder: Embedder,
     return pairs
 
 
+MAX_PER_ARTICLE = 2  # sentences one article may bring to one alignment (one report may split a claim in two)
+
+
 def group_pairs(pairs: Sequence[Pair]) -> list[list[Pair]]:
-    """Group pairs into alignments: pairs sharing a sentence belong together (union-find)."""
-    parent: dict[tuple[str, int], tuple[str, int]] = {}
-
-    def find(x: tuple[str, int]) -> tuple[str, int]:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for p in pairs:
-        ra, rb = find(p.a), find(p.b)
-        if ra != rb:
-            parent[rb] = ra
-    groups: dict[tuple[str, int], list[Pair]] = {}
-    for p in pairs:
-        groups.setdefault(find(p.a), []).append(p)
-    return list(groups.values())
+    """Group pairs into alignments, strongest first, without chaining many sentences of one article."""
+    group_of: dict[tuple[str, int], int] = {}
+    members: dict[int, set[tuple[str, int]]] = {}
+    links: dict[int, list[Pair]] = {}
+    for p in sorted(pairs, key=lambda p: -p.score):
+        ga, gb = group_of.get(p.a), group_of.get(p.b)
+        if ga is None and gb is None:
+            gid = len(members)
+            members[gid], links[gid] = {p.a, p.b}, [p]
+            group_of[p.a] = group_of[p.b] = gid
+            continue
+        if ga is not None and gb is not None and ga == gb:
+            links[ga].append(p)
+            continue
+        merged = (members.get(ga, set()) if ga is not None else {p.a}) | (
+            members.get(gb, set()) if gb is not None else {p.b})
+        per_article: dict[str, int] = {}
+        for art, _ in merged:
+            per_article[art] = per_article.get(art, 0) + 1
+        if max(per_article.values()) > MAX_PER_ARTICLE:
+            continue  # the link would chain distinct claims together: keep the stronger groups apart
+        keep = ga if ga is not None else gb
+        assert keep is not None
+        for other in (ga, gb):
+            if other is not None and other != keep:
+                links[keep].extend(links.pop(other))
+                members.pop(other)
+        members[keep] = merged
+        links[keep].append(p)
+        for ref in merged:
+            group_of[ref] = keep
+    return [sorted(v, key=lambda p: (p.a, p.b)) for v in links.values()]

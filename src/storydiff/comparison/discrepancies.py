@@ -66,7 +66,9 @@ def sentence_differences(
             ta, tb = qa.text, qb.text
             ta, tb = (_overlap_window(tb, ta), tb) if len(ta) > len(tb) else (ta, _overlap_window(ta, tb))
             ops = word_diff(ta, tb)
-            changed = [o for o in ops if o["op"] != "equal"]
+            changed = [o for o in ops if o["op"] != "equal" and (o["a"] + o["b"]).strip(".,;:!?\"'“”‘’ ")]
+            if not changed:
+                continue  # punctuation only
             summary = "quoted words differ: " + "; ".join(
                 f"'{o['a']}' → '{o['b']}'" if o["op"] == "replace" else
                 (f"'{o['a']}' dropped" if o["op"] == "delete" else f"'{o['b']}' added")
@@ -107,8 +109,8 @@ def _number_differences(a: Sentence, b: Sentence) -> list[Difference]:
 
 
 def _date_differences(a: Sentence, b: Sentence) -> list[Difference]:
-    da = {d.resolved: d for d in a.dates if d.resolved}
-    db = {d.resolved: d for d in b.dates if d.resolved}
+    da = {d.resolved: d for d in a.dates if d.resolved and not d.anchor}
+    db = {d.resolved: d for d in b.dates if d.resolved and not d.anchor}
     if not da or not db or set(da) & set(db):
         return []  # unknown on one side, or the same day however it is written
     x, y = next(iter(da.values())), next(iter(db.values()))

@@ -82,7 +82,8 @@ def compare_articles(articles: Sequence[Article], options: CompareOptions) -> Re
     entities = attach_roles(entities, sentences, [(p.a, p.b) for p in pairs])
     same_entity = _entity_matcher(entities)
     alignments = []
-    for k, group in enumerate(sorted(group_pairs(pairs), key=lambda g: min((p.a[0], p.a[1]) for p in g))):
+    groups = group_pairs(pairs)
+    for k, group in enumerate(sorted(groups, key=lambda g: min((p.a[0], p.a[1]) for p in g))):
         refs = sorted({p.a for p in group} | {p.b for p in group}, key=lambda r: ([a.id for a in articles].index(r[0]), r[1]))
         diffs = []
         for p in group:
@@ -97,7 +98,7 @@ def compare_articles(articles: Sequence[Article], options: CompareOptions) -> Re
             differences=tuple(diffs),
             links=tuple((p.a[0], p.a[1], p.b[0], p.b[1], p.score) for p in group),
         ))
-    aligned = {r for p in pairs for r in (p.a, p.b)}
+    aligned = {r for g in groups for p in g for r in (p.a, p.b)}
     ids = [a.id for a in articles]
     unique = tuple(
         Unique(s.article, s.index, s.text, tuple(i for i in ids if i != s.article))
