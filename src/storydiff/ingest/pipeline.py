@@ -20,7 +20,15 @@ from typing import Any, Protocol
 
 from storydiff.errors import InputError, NoArticleError
 from storydiff.ingest.extract import slugify
-from storydiff.ingest.sources import InputFailure, RawInput, SourceOptions, iter_inputs, kind_of, to_article
+from storydiff.ingest.sources import (
+    MAX_CSV_FIELD,
+    InputFailure,
+    RawInput,
+    SourceOptions,
+    iter_inputs,
+    kind_of,
+    to_article,
+)
 from storydiff.model import Article
 from storydiff.store import Batch, Store, StoredArticle
 
@@ -122,10 +130,10 @@ def count_inputs(paths: Iterable[str | os.PathLike[str]]) -> int | None:
             if kind == "file":
                 total += 1
             elif kind in ("jsonl", "csv"):
-                n = _count_lines(name)
+                n = _count_lines(name) if kind == "jsonl" else _count_rows(name)
                 if n is None:
                     return None
-                total += max(n - (kind == "csv"), 0)
+                total += n
             elif kind == "warc":
                 return None
     return total
@@ -138,6 +146,20 @@ def _count_lines(name: str) -> int | None:
         with open(name, "rb") as fh:
             return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
     except OSError:
+        return None
+
+
+def _count_rows(name: str) -> int | None:
+    """CSV rows after the header (quoted fields may hold newlines, so lines are not rows)."""
+    import csv
+
+    if name.lower().endswith(".gz"):
+        return None
+    csv.field_size_limit(MAX_CSV_FIELD)
+    try:
+        with open(name, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+    except (OSError, csv.Error):
         return None
 
 
@@ -292,9 +314,9 @@ def ingest(paths: Iterable[str | os.PathLike[str]], store: Store, options: Inges
                 else:
                     pending.append((raw, result))
                     run._tick(1)
-            if len(pending) >= options.batch_size:
-                run.commit(pending)
-                pending = []
+            while len(pending) >= options.batch_size:
+                run.commit(pending[: options.batch_size])
+                pending = pending[options.batch_size:]
         if pending:
             run.commit(pending)
     finally:

@@ -1,0 +1,141 @@
+"""The ingest pipeline: counts, idempotency, resuming after a kill, parallel extraction, copies and stories."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from storydiff.ingest.pipeline import (
+    IngestOptions,
+    Placement,
+    content_id,
+    count_inputs,
+    ingest,
+)
+from storydiff.model import Article
+from storydiff.store import TABLES, Store
+
+DATA = Path(__file__).parent / "data" / "ingest"
+ONE_WORKER = IngestOptions(workers=1)
+
+
+class KeywordPlacer:
+    """A predictable stand-in for the stories stage: a story per headline keyword, copies by shared paragraphs."""
+
+    KEYWORDS = ("bridge", "library", "ferry")
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.fail_after = fail_after
+        self.placed = 0
+        self.seen: set[str] = set()
+        self.paragraphs: dict[str, str] = {}
+
+    def place(self, article: Article) -> Placement:
+        self.placed += 1
+        if self.fail_after is not None and self.placed > self.fail_after:
+            raise KeyboardInterrupt  # a kill in the middle of a batch
+        title = article.title.lower()
+        story = next((k for k in self.KEYWORDS if k in title), f"s-{article.id}")
+        new = story not in self.seen
+        self.seen.add(story)
+        shared = [self.paragraphs[p] for p in article.paragraphs if p in self.paragraphs]
+        if len(shared) >= 2:
+            return Placement(story, new, duplicate_of=shared[0], similarity=0.95, edits={"trimmed": 1})
+        for p in article.paragraphs:
+            self.paragraphs.setdefault(p, article.id)
+        return Placement(story, new)
+
+    def state(self) -> dict[str, bytes]:
+        return {"keyword-placer": str(sorted(self.seen)).encode()}
+
+
+def dump(store: Store) -> dict[str, list[tuple]]:
+    """Every row of every table (timestamps included)."""
+    with store.connect() as con:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+
+
+def test_counts_on_the_fixture_folder() -> None:
+    store = Store(":memory:")
+    done: list[int] = []
+    summary = ingest([DATA], store, ONE_WORKER, placer=KeywordPlacer(), progress=done.append)
+    assert summary.read == 16 and sum(done) == 16
+    assert summary.extracted == summary.added == 13
+    assert [Path(f.source).name for f in summary.failures] == ["feed.jsonl:5", "feed.jsonl:7"]
+    assert summary.skipped == {"no article text found in the page": 1, "unsupported file type": 1}
+    assert summary.new_stories == 3  # bridge, library, ferry
+    assert store.counts()["articles"] == 13
+
+
+def test_same_input_twice_leaves_every_table_unchanged() -> None:
+    store = Store(":memory:")
+    ingest([DATA], store, ONE_WORKER, placer=KeywordPlacer())
+    before = dump(store)
+    again = ingest([DATA], store, ONE_WORKER, placer=KeywordPlacer())
+    assert again.added == again.extracted == 0 and again.already_stored == 13
+    assert dump(store) == before
+
+
+def test_same_article_from_another_file_is_not_added_again(tmp_path: Path) -> None:
+    store = Store(":memory:")
+    ingest([DATA / "feed.jsonl"], store, ONE_WORKER, placer=KeywordPlacer())
+    other = tmp_path / "copy.jsonl"
+    other.write_text((DATA / "feed.jsonl").read_text().splitlines()[0].replace('", "', '",  "') + "\n")
+    summary = ingest([other], store, ONE_WORKER, placer=KeywordPlacer())
+    assert summary.extracted == 1 and summary.added == 0 and summary.already_stored == 1
+    assert store.counts()["articles"] == 7 and store.counts()["inputs"] == 8
+
+
+def test_a_killed_run_resumes_without_duplicates(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    options = IngestOptions(workers=1, batch_size=2)
+    with pytest.raises(KeyboardInterrupt):
+        ingest([DATA], Store(path), options, placer=KeywordPlacer(fail_after=5))
+    partial = Store(path).counts()["articles"]
+    assert 0 < partial < 13
+    resumed = ingest([DATA], Store(path), options, placer=KeywordPlacer())
+    assert resumed.added == 13 - partial and resumed.already_stored == partial
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT count(*), count(DISTINCT id) FROM articles").fetchone() == (13, 13)
+    assert con.execute("SELECT count(*) FROM inputs").fetchone() == (13,)
+    con.close()
+
+
+def test_copies_and_stories_grown() -> None:
+    store = Store(":memory:")
+    first = ingest([DATA / "feed.jsonl"], store, ONE_WORKER, placer=(placer := KeywordPlacer()))
+    assert first.duplicates == 1  # the Coastline Post reprint of the Northwire copy
+    copy = next(s for s in store.articles(story_id="bridge") if s.duplicate_of)
+    assert copy.article.outlet == "Coastline Post" and copy.edits == {"trimmed": 1}
+    bridge = store.story("bridge")
+    assert bridge.articles == 5 and bridge.reports == 4
+    later = ingest([DATA / "pages"], store, ONE_WORKER, placer=placer)
+    assert later.stories_grown == 2 and later.new_stories == 1  # bridge and library grow; ferry is new
+
+
+def test_content_id_is_stable_and_readable() -> None:
+    art = Article(id="x", body="Body.", title="Title", outlet="Valley Courier", url="https://v.example/1")
+    assert content_id(art) == content_id(Article(id="other", body="Body.", title="Title",
+                                                 outlet="Valley Courier", url="https://v.example/1"))
+    assert content_id(art).startswith("valley-courier-")
+    assert content_id(art) != content_id(Article(id="x", body="Body!", title="Title", outlet="Valley Courier"))
+
+
+def test_count_inputs(tmp_path: Path) -> None:
+    assert count_inputs([DATA / "feed.jsonl"]) == 10  # lines, blank and broken ones included
+    assert count_inputs([DATA / "feed.csv", DATA / "pages"]) == 3 + 4
+    shutil.copy(DATA / "feed.jsonl", tmp_path / "x.jsonl")
+    assert count_inputs([tmp_path]) == 10
+
+
+def test_parallel_ingest_of_the_allsides_dataset(datasets_dir: Path) -> None:
+    """All cores, 1,479 real articles: everything goes in once, and a second run adds nothing."""
+    path = datasets_dir / "allsides-roundups" / "articles.jsonl"
+    store = Store(":memory:")
+    summary = ingest([path], store, IngestOptions(workers=2), placer=KeywordPlacer())
+    assert summary.read == summary.added == 1479 and not summary.failures
+    again = ingest([path], store, IngestOptions(workers=2), placer=KeywordPlacer())
+    assert again.added == 0 and again.already_stored == 1479
