@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from storydiff.errors import StoreError
 from storydiff.ingest.pipeline import (
     IngestOptions,
     Placement,
@@ -102,6 +103,13 @@ def test_a_killed_run_resumes_without_duplicates(tmp_path: Path) -> None:
     assert con.execute("SELECT count(*), count(DISTINCT id) FROM articles").fetchone() == (13, 13)
     assert con.execute("SELECT count(*) FROM inputs").fetchone() == (13,)
     con.close()
+
+
+def test_a_second_ingest_on_the_same_file_is_refused(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    with store.writer_lock(), pytest.raises(StoreError, match="another ingest"):
+        ingest([DATA / "feed.csv"], Store(tmp_path / "s.duckdb"), ONE_WORKER, placer=KeywordPlacer())
+    assert ingest([DATA / "feed.csv"], store, ONE_WORKER, placer=KeywordPlacer()).added == 3
 
 
 def test_copies_and_stories_grown() -> None:

@@ -211,6 +211,24 @@ class Store:
                 raise
             con.execute("COMMIT")
 
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Hold PATH.lock for a whole ingest: a second ingest on the same file fails at once."""
+        if self._memory is not None:
+            yield
+            return
+        import fcntl
+
+        with open(self.path + ".lock", "a+b") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise StoreError(f"{self.path}: another ingest is writing to this store") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
     # --- schema --------------------------------------------------------------------------------
 
     def migrate(self) -> list[int]:

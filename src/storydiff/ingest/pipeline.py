@@ -295,14 +295,22 @@ def ingest(paths: Iterable[str | os.PathLike[str]], store: Store, options: Inges
     """Ingest articles from files, folders, JSONL, CSV and WARC into the store; return what happened.
 
     `placer` is the stories stage (default: `default_placer(store)`); `progress` is called as inputs
-    finish and `on_failure` with each bad or skipped input as it is found; `total` (e.g. from `count_inputs`) only decides whether a process pool is worth starting.
+    finish and `on_failure` with each bad or skipped input as it is found; `total` (e.g. from
+    `count_inputs`) only decides whether a process pool is worth starting. A second ingest into the
+    same store file while one runs raises StoreError.
     """
     options = options or IngestOptions()
     paths = list(paths)
     started = time.perf_counter()
-    run = _Run(store, placer or default_placer(store), progress, on_failure)
     workers = options.workers or os.cpu_count() or 1
     small = total is not None and total < MIN_PARALLEL
+    with store.writer_lock():
+        run = _Run(store, placer or default_placer(store), progress, on_failure)
+        return _ingest(paths, store, options, run, workers, small, started)
+
+
+def _ingest(paths: list[str | os.PathLike[str]], store: Store, options: IngestOptions, run: _Run, workers: int,
+            small: bool, started: float) -> IngestSummary:
     executor: Executor = _InProcess() if workers == 1 or small else ProcessPoolExecutor(workers)
     try:
         raws = run.fresh(iter_inputs(paths, options.sources))
