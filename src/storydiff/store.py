@@ -26,7 +26,8 @@ from storydiff.model import Article
 DEFAULT_PATH = "storydiff.duckdb"  # in the working directory
 ENV_VAR = "STORYDIFF_DB"  # overrides the default path
 LOCK_TIMEOUT_S = 60.0  # seconds to wait for the other process to release the file
-LOCK_RETRY_S = 0.05  # seconds between two attempts to open a locked file (doubles up to 1 s)
+LOCK_RETRY_S = 0.02  # seconds between two attempts to open a locked file (doubles up to LOCK_RETRY_MAX_S)
+LOCK_RETRY_MAX_S = 0.25  # seconds; short, so a reader slips in between two batch writes
 MEMORY = ":memory:"
 
 
@@ -195,7 +196,7 @@ class Store:
                         f"{self.path}: locked by another process for over {self.timeout:.0f} s"
                     ) from None
             time.sleep(pause)
-            pause = min(pause * 2, 1.0)
+            pause = min(pause * 2, LOCK_RETRY_MAX_S)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -399,9 +400,11 @@ class Store:
             where.append("s.id IN (SELECT story_id FROM articles WHERE title ILIKE ? ESCAPE '\\' "
                          "OR body ILIKE ? ESCAPE '\\')")
             params += [f"%{_escape_like(search)}%"] * 2
-        sql = f"""SELECT s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets,
-                         (SELECT list(DISTINCT a.outlet ORDER BY a.outlet) FROM articles a WHERE a.story_id = s.id)
-                  FROM stories s WHERE {' AND '.join(where)}
+        sql = f"""SELECT s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets, o.names
+                  FROM stories s LEFT JOIN (
+                      SELECT story_id, list(DISTINCT outlet ORDER BY outlet) AS names
+                      FROM articles WHERE outlet <> '' GROUP BY story_id) o ON o.story_id = s.id
+                  WHERE {' AND '.join(where)}
                   ORDER BY s.first_seen DESC NULLS LAST, s.first_seq DESC"""
         if limit:
             sql += f" LIMIT {int(limit)}"
