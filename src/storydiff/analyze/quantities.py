@@ -43,14 +43,31 @@ def _value(match: re.Match[str]) -> float:
     return value * _SCALES.get(scale, 1.0)
 
 
+MAX_UNIT_WORDS = 3  # "12 dock workers": the counted noun ends a short run of words after the number
+
+
 def _unit_after(text: str, pos: int) -> str:
-    """The counted noun: the first word after the number that is not a function word."""
-    for word in _WORD.findall(text[pos : pos + 60])[:3]:
-        low = word.lower()
-        if low in _SKIP_UNITS or low in _WORDS:
+    """The counted noun: the last word of the short run of content words right after the number."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    run: list[str] = []
+    for m in _WORD_OR_PUNCT.finditer(text, pos, min(len(text), pos + 80)):
+        word = m.group(0).lower().strip("’'")
+        if not word[0].isalpha() or word in ENGLISH_STOP_WORDS or word in _NOT_UNITS:
+            if run or not word[0].isalpha():
+                break
+            if word in _SKIP_UNITS:
+                continue
+            break
+        if word in _WORDS:
             continue
-        return "" if low in _NOT_UNITS else low.strip("’'")
-    return ""
+        run.append(word)
+        if len(run) == MAX_UNIT_WORDS:
+            break
+    return run[-1] if run else ""
+
+
+_WORD_OR_PUNCT = re.compile(r"[A-Za-z][A-Za-z'’-]*|[^\sA-Za-z]")
 
 
 def find_quantities(sentence: str) -> list[Quantity]:

@@ -101,7 +101,7 @@ def _number_differences(a: Sentence, b: Sentence) -> list[Difference]:
         if any(abs(x.value - y.value) <= NUMBER_TOLERANCE * max(abs(x.value), abs(y.value), 1) for y in same_unit):
             continue
         y = same_unit[0]
-        out.append(Difference("number", f"{x.text} {x.unit} vs {y.text} {y.unit}", {
+        out.append(Difference("number", f"{x.text} {x.unit} ({a.article}) vs {y.text} {y.unit} ({b.article})", {
             "a": {"article": a.article, "text": x.text, "value": x.value, "unit": x.unit},
             "b": {"article": b.article, "text": y.text, "value": y.value, "unit": y.unit},
         }))
@@ -114,7 +114,7 @@ def _date_differences(a: Sentence, b: Sentence) -> list[Difference]:
     if not da or not db or set(da) & set(db):
         return []  # unknown on one side, or the same day however it is written
     x, y = next(iter(da.values())), next(iter(db.values()))
-    return [Difference("date", f"{x.text!r} ({x.resolved}) vs {y.text!r} ({y.resolved})", {
+    return [Difference("date", f"{x.text!r} = {x.resolved} ({a.article}) vs {y.text!r} = {y.resolved} ({b.article})", {
         "a": {"article": a.article, "text": x.text, "resolved": x.resolved},
         "b": {"article": b.article, "text": y.text, "resolved": y.resolved},
     })]
