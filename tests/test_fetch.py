@@ -205,3 +205,36 @@ def test_rate_limit_holds_per_host_and_across_threads(server, tmp_path):
 def test_url_helpers():
     assert is_url("https://a.example/x") and is_url("HTTP://a.example") and not is_url("a/b.html")
     assert normalize_url("HTTPS://A.Example/x?q=1#frag") == "https://a.example/x?q=1"
+
+
+def test_read_article_takes_a_url_even_after_pathlib(server, tmp_path):
+    from pathlib import Path
+
+    from storydiff.ingest import fetch as fetch_module
+    from storydiff.ingest.readers import read_article
+
+    fetch_module.configure(cache_dir=tmp_path / "cache", min_interval=FAST)
+    try:
+        url = server.url("/news/harbour.html")
+        art = read_article(Path(url), published="2031-02-03")  # compare's load_inputs wraps inputs in Path
+        assert art.source == url and art.url == url and "Port of Vessby" in art.body
+        assert art.published == "2031-02-03"
+        server.page("/logo.png", b"\x89PNG", "image/png")
+        with pytest.raises(FetchError, match="not a web page"):
+            read_article(server.url("/logo.png"))
+    finally:
+        fetch_module.configure(cache_dir=None, min_interval=1.0)
+
+
+def test_extract_command_reads_urls_and_reports_failures(server, tmp_path, capsys):
+    from storydiff.cli import main
+    from storydiff.ingest import fetch as fetch_module
+
+    fetch_module.configure(cache_dir=tmp_path / "cache", min_interval=FAST)
+    try:
+        code = main(["extract", server.url("/news/harbour.html"), server.url("/gone.html"), "--refresh"])
+    finally:
+        fetch_module.configure(cache_dir=None, min_interval=1.0, refresh=False)
+    out, err = capsys.readouterr()
+    assert code == 2 and "Port of Vessby" in out
+    assert f"storydiff: error: {server.url('/gone.html')}: HTTP 404 Not Found" in err

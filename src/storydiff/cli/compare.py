@@ -18,13 +18,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("compare", help="compare reports of one event", epilog=EXAMPLE,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Show what reports of one event agree on, what each adds, and where they differ.")
-    p.add_argument("inputs", nargs="+", metavar="FILE", help=".txt, .md, .html/.htm or .json (one article object)")
+    p.add_argument("inputs", nargs="+", metavar="FILE", help=".txt, .md, .html/.htm, .json (one article object) or an http(s):// URL")
     p.add_argument("--format", "-f", choices=FORMATS, default="terminal", help="report format (default: terminal)")
     p.add_argument("--output", "-o", metavar="PATH", help="write the report here instead of standard output")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="publication date to assume for inputs that carry none")
     p.add_argument("--embedder", default="auto", choices=("auto", "minilm", "model2vec", "hashing"),
                    help="sentence embedding backend (default: auto = best installed)")
     p.add_argument("--no-model", action="store_true", help="use the fast rule-based analysis instead of spaCy")
+    p.add_argument("--refresh", action="store_true", help="fetch http(s):// inputs again even when cached")
     p.set_defaults(func=run)
 
 
@@ -35,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from storydiff.errors import UsageError
     from storydiff.report import render
 
+    if args.refresh:
+        from storydiff.ingest.fetch import configure
+
+        configure(refresh=True)
     if len(args.inputs) < 2:
         raise UsageError("compare needs at least two reports of the event")
     if args.date:

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="article files to read")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="article files or http(s):// URLs to read")
     parser.add_argument(
         "--format",
         choices=["text", "json"],
@@ -43,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="the files are pages of one site: drop blocks repeated across many of them",
     )
     parser.add_argument("--published", metavar="DATE", default=None, help="date to use when a file has none")
+    parser.add_argument("--refresh", action="store_true", help="fetch http(s):// inputs again even when cached")
     parser.set_defaults(func=run)
 
 
@@ -84,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
     from storydiff.ingest.boilerplate import learn_site_boilerplate, strip_site_boilerplate
     from storydiff.ingest.readers import read_article
 
+    if args.refresh:
+        from storydiff.ingest.fetch import configure
+
+        configure(refresh=True)
     articles: list[Article] = []
     status = 0
     for path in args.files:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -19,7 +20,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
 
 from storydiff import __version__
-from storydiff.errors import InputError
+from storydiff.errors import InputError, NoArticleError
+from storydiff.model import Article
 
 # --- tuning constants -------------------------------------------------------------------------
 USER_AGENT = f"storydiff/{__version__} (news comparison tool; +https://pypi.org/project/storydiff/)"
@@ -408,5 +410,56 @@ def fetch(url: str, *, refresh: bool | None = None) -> Page:
     return default_fetcher().fetch(url, refresh=refresh)
 
 
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+TEXT_TYPES = frozenset({"text/plain", "text/markdown"})
+JSON_TYPES = frozenset({"application/json"})
+
+
+def repair_url(value: str) -> str:
+    """Undo pathlib folding 'https://' into 'https:/' (a URL that went through Path)."""
+    return re.sub(r"^(https?):/(?!/)", r"\1://", value.strip(), flags=re.IGNORECASE)
+
+
+def read_url(url: str, *, published: str | None = None, fetcher: Fetcher | None = None) -> Article:
+    """Fetch a page and read the article in it (HTML, plain text or one JSON article object).
+
+    Raises FetchError when the page cannot be fetched or is not a web page, NoArticleError when it
+    holds no article text.
+    """
+    from storydiff.ingest.extract import extract_html, extract_text, slugify
+    from storydiff.ingest.readers import article_from_record
+
+    url = repair_url(url)
+    page = (fetcher or default_fetcher()).fetch(url)
+    parts = urlsplit(page.final_url)
+    article_id = slugify(f"{parts.hostname or ''} {parts.path} {parts.query}") or "page"
+    media = page.content_type
+    if not media or media == "application/octet-stream":
+        media = "text/html" if page.body.lstrip()[:1] == b"<" else "text/plain"
+    text = page.text()
+    if media in HTML_TYPES or media.endswith("+xml") and "<html" in text[:2000].lower():
+        art = extract_html(text, url=page.final_url, source=url, article_id=article_id)
+    elif media in TEXT_TYPES:
+        art = extract_text(text, source=url, article_id=article_id, url=page.final_url)
+        if not art.body:
+            raise NoArticleError(url, "no article body found (only a headline)")
+    elif media in JSON_TYPES:
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FetchError(url, f"bad JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        if not isinstance(record, dict):
+            raise FetchError(url, f"expected one article object, got {type(record).__name__}")
+        art = replace(article_from_record({"url": page.final_url, **record}, source=url, published=published),
+                      id=article_id)
+    else:
+        raise FetchError(url, f"not a web page (content type {media})")
+    if not art.url:
+        art = replace(art, url=page.final_url)
+    if art.published is None and published:
+        art = replace(art, published=published)
+    return art
+
+
 __all__ = ["FetchError", "FetchOptions", "Fetcher", "Page", "configure", "default_fetcher", "fetch",
-           "is_url", "normalize_url"]
+           "is_url", "normalize_url", "read_url", "repair_url"]

@@ -134,11 +134,15 @@ def article_from_record(record: dict[str, Any], *, source: str, published: str |
 
 
 def read_article(path: str | Path, *, published: str | None = None, max_bytes: int = MAX_BYTES) -> Article:
-    """Read one article file (.txt, .md, .html/.htm, .json); `published` is the fallback date.
+    """Read one article file (.txt, .md, .html/.htm, .json) or http(s) URL; `published` is the fallback date.
 
     Raises InputError (unknown extension, empty, binary, bad JSON) or NoArticleError (no article text).
     """
     source = str(path)
+    if source[:8].lower().startswith(("http:/", "https:/")):  # a URL (pathlib folds its '//' into '/')
+        from storydiff.ingest.fetch import read_url
+
+        return read_url(source, published=published)
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in SUFFIXES:
