@@ -214,7 +214,10 @@ class Store:
 
     @contextmanager
     def writer_lock(self) -> Iterator[None]:
-        """Hold PATH.lock for a whole ingest: a second ingest on the same file fails at once."""
+        """Hold PATH.lock for a whole ingest: a second ingest on the same file fails at once.
+
+        A POSIX record lock: forked workers do not inherit it and the kernel drops it when the process dies.
+        """
         if self._memory is not None:
             yield
             return
@@ -222,13 +225,13 @@ class Store:
 
         with open(self.path + ".lock", "a+b") as fh:
             try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 raise StoreError(f"{self.path}: another ingest is writing to this store") from None
             try:
                 yield
             finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+                fcntl.lockf(fh, fcntl.LOCK_UN)
 
     # --- schema --------------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ WINDOW_PER_WORKER = 6  # tasks in flight per worker (keeps workers busy while th
 LOOKUP_SIZE = 512  # raw inputs checked against the store at once
 MIN_PARALLEL = 16  # below this many inputs, extraction runs in-process (no pool start-up)
 ID_HASH_CHARS = 16  # hex characters of the content hash in an article id
+PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal sent to the worker when its parent dies
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,21 @@ def _count_rows(name: str) -> int | None:
             return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
     except (OSError, csv.Error):
         return None
+
+
+def _worker_init() -> None:
+    """Extraction worker set-up: leave Ctrl-C to the parent, and die with it (Linux) if it is killed."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):
+            pass
 
 
 def _extract_many(items: Sequence[RawInput]) -> list[Article | InputFailure]:
@@ -311,7 +327,7 @@ def ingest(paths: Iterable[str | os.PathLike[str]], store: Store, options: Inges
 
 def _ingest(paths: list[str | os.PathLike[str]], store: Store, options: IngestOptions, run: _Run, workers: int,
             small: bool, started: float) -> IngestSummary:
-    executor: Executor = _InProcess() if workers == 1 or small else ProcessPoolExecutor(workers)
+    executor: Executor = _InProcess() if workers == 1 or small else ProcessPoolExecutor(workers, initializer=_worker_init)
     try:
         raws = run.fresh(iter_inputs(paths, options.sources))
         pending: list[tuple[RawInput, Article]] = []
