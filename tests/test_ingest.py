@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -106,9 +108,18 @@ def test_a_killed_run_resumes_without_duplicates(tmp_path: Path) -> None:
 
 
 def test_a_second_ingest_on_the_same_file_is_refused(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.duckdb")
-    with store.writer_lock(), pytest.raises(StoreError, match="another ingest"):
-        ingest([DATA / "feed.csv"], Store(tmp_path / "s.duckdb"), ONE_WORKER, placer=KeywordPlacer())
+    path = tmp_path / "s.duckdb"
+    store = Store(path)
+    hold = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from storydiff.store import Store\n"
+         f"with Store({str(path)!r}).writer_lock():\n    print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert hold.stdout is not None and hold.stdout.readline().strip() == "held"
+        with pytest.raises(StoreError, match="another ingest"):
+            ingest([DATA / "feed.csv"], store, ONE_WORKER, placer=KeywordPlacer())
+    finally:
+        hold.communicate("", timeout=20)
     assert ingest([DATA / "feed.csv"], store, ONE_WORKER, placer=KeywordPlacer()).added == 3
 
 
