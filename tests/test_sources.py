@@ -138,3 +138,19 @@ def test_to_article_reports_bad_input_as_input_error(tmp_path: Path) -> None:
     raws, _ = _split(list(iter_inputs([path])))
     with pytest.raises(InputError, match="binary"):
         to_article(raws[0])
+
+
+def test_urls_are_fetched_by_the_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from _webserver import article_html, serve
+
+    monkeypatch.setenv("STORYDIFF_CACHE", str(tmp_path / "cache"))
+    with serve() as srv:
+        srv.page("/robots.txt", "User-agent: *\nDisallow:\n", "text/plain")
+        srv.page("/news/ferry.html", article_html("Skarn ferry suspended in storm", [
+            "The ferry between Eldmoor and Skarn island was suspended on Wednesday as winds reached 90 km/h.",
+            "About 300 passengers were stranded on the island overnight, the operator said."]))
+        url = srv.url("/news/ferry.html")
+        raws, fails = _split(list(iter_inputs([url, url + "#again"])))
+        assert not fails and raws[0].kind == "url" and raws[0].input_hash == raws[1].input_hash
+        art = to_article(raws[0])
+    assert "Skarn" in art.title and "300 passengers" in art.body

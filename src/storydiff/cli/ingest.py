@@ -16,11 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "ingest", help="read articles into the store, drop copies, group stories", epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Read folders (recursively), .jsonl, .csv (header naming url, outlet, title, published, "
-        "text or html), .warc/.warc.gz and single .html/.txt/.md/.json files into the store. "
+        "text or html), .warc/.warc.gz, single .html/.txt/.md/.json files and http(s) URLs (fetched politely, cached) into the store. "
         "Re-running on the same inputs adds nothing; an interrupted run, re-run, completes. "
         "Each bad input is reported on one line and the rest still go in.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to ingest")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or http(s) URLs to ingest")
     add_db_argument(p)
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="extraction processes (default: one per core)")

@@ -1,4 +1,4 @@
-"""Walk ingest inputs (directories, JSONL, CSV, WARC, single files) into raw items, one per article.
+"""Walk ingest inputs (directories, JSONL, CSV, WARC, single files, URLs) into raw items, one per article.
 
 Reading here is cheap and sequential (bytes, lines, records); turning an item into an Article
 (`to_article`) is the expensive part and runs in worker processes. A bad input or record becomes an
@@ -55,8 +55,8 @@ class RawInput:
     """One article's worth of raw input, not yet extracted."""
 
     source: str  # where it came from: path, path:LINE (JSONL/CSV) or path@OFFSET (WARC)
-    kind: str  # file | record | html
-    payload: Any  # file: the path; record: a dict; html: the page bytes
+    kind: str  # file | record | html | url
+    payload: Any  # file: the path; record: a dict; html: the page bytes; url: the URL
     input_hash: str  # sha256 of the raw bytes: the same input twice has the same hash
     url: str = ""
     published: str | None = None  # fallback date (WARC capture date, --published)
@@ -94,6 +94,9 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]],
     """Yield a RawInput per article found under the paths, or an InputFailure per bad input."""
     options = options or SourceOptions()
     for raw in paths:
+        if isinstance(raw, str) and raw[:8].lower().startswith(("http://", "https://")):
+            yield _url(raw, options)
+            continue
         path = Path(raw)
         if path.is_dir():
             yield from _walk(path, options)
@@ -108,6 +111,18 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]],
 def _unsupported(path: Path) -> str:
     kinds = ", ".join([*sorted(SUFFIXES), *JSONL_SUFFIXES, *CSV_SUFFIXES, *WARC_SUFFIXES])
     return f"unsupported file type {path.suffix or '(none)'!r}; expected one of {kinds}"
+
+
+def _url(url: str, options: SourceOptions) -> RawInput | InputFailure:
+    """An http(s) URL argument: fetched (politely, through the fetch cache) by the worker."""
+    from storydiff.ingest.fetch import normalize_url, repair_url
+
+    try:
+        normal = normalize_url(repair_url(url))
+    except ValueError as exc:
+        return InputFailure(url, f"not a valid URL ({exc})")
+    return RawInput(url, "url", url, _hash(b"url\x1f" + normal.encode("utf-8", "replace")), url=normal,
+                    published=options.published)
 
 
 def _walk(folder: Path, options: SourceOptions) -> Iterator[RawInput | InputFailure]:
@@ -312,6 +327,10 @@ def to_article(item: RawInput) -> Article:
     """Extract the Article from one raw input (runs in a worker process); InputError when there is none."""
     if item.kind == "file":
         return read_article(item.payload, published=item.published)
+    if item.kind == "url":
+        from storydiff.ingest.fetch import read_url
+
+        return read_url(item.payload, published=item.published)
     if item.kind == "record":
         art = article_from_record(item.payload, source=item.source, published=item.published)
         if not art.title and not art.body:
