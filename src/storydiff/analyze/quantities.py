@@ -53,6 +53,8 @@ def _unit_after(text: str, pos: int) -> str:
     run: list[str] = []
     for m in _WORD_OR_PUNCT.finditer(text, pos, min(len(text), pos + 80)):
         word = m.group(0).lower().strip("’'")
+        if not word:
+            break
         if not word[0].isalpha() or word in ENGLISH_STOP_WORDS or word in _NOT_UNITS:
             if run or not word[0].isalpha():
                 break
