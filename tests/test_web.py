@@ -1,0 +1,216 @@
+"""The web UI through Starlette's TestClient: pages, JSON twins, exports, caps, escaping, path checks, stories."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("httpx")
+
+from fastapi.testclient import TestClient  # noqa: E402
+from tests._fixtures import GAZETTE, HERALD  # noqa: E402
+
+from storydiff.analyze import AnalyzeOptions  # noqa: E402
+from storydiff.comparison.pipeline import CompareOptions  # noqa: E402
+from storydiff.model import Article  # noqa: E402
+from storydiff.web import uploads  # noqa: E402
+from storydiff.web.app import create_app  # noqa: E402
+
+FAST = CompareOptions(embedder="hashing", analyze=AnalyzeOptions(use_model=False))
+HOSTILE = ('Council "approves" budget\n\nThe council met on Monday <script>window.pwned=1</script> and approved '
+           'the budget of 5 million. <img src=x onerror="window.pwned=2"> <a href="javascript:alert(1)">click</a> here.\n\n'
+           'The mayor said the vote was close.')
+CALM = "Budget approved\n\nThe council met on Monday and approved the budget of 5 million.\n\nThe vote was close, the mayor said."
+
+
+def _text(art: Article) -> str:
+    return f"{art.title}\n\n{art.body}"
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app(None, options=FAST))
+
+
+def _compare(client: TestClient, *texts: str, files=None):  # type: ignore[no-untyped-def]
+    data = {"text": list(texts), "outlet": [f"Outlet {i + 1}" for i in range(len(texts))],
+            "published": [f"2030-04-{10 + i}" for i in range(len(texts))]}
+    return client.post("/compare", data=data, files=files, follow_redirects=False)
+
+
+def test_every_response_forbids_inline_script(client: TestClient) -> None:
+    for path in ("/compare", "/compare.json", "/static/storydiff.css", "/nope", "/stories"):
+        csp = client.get(path).headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert "default-src 'none'" in csp
+
+
+def test_compare_form_and_its_json(client: TestClient) -> None:
+    page = client.get("/compare")
+    assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
+    assert "<script" not in page.text.replace('<script src="/static/storydiff.js', "")
+    data = client.get("/compare.json").json()
+    assert data["page"] == "compare" and data["limits"]["sources"] == uploads.MAX_SOURCES
+
+
+def test_pasted_reports_give_the_side_by_side_view(client: TestClient) -> None:
+    r = _compare(client, _text(HERALD), _text(GAZETTE))
+    assert r.status_code == 303
+    url = r.headers["location"]
+    assert re.fullmatch(r"/compare/[0-9a-f]{24}", url)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.text.count('class="col"') == 2
+    assert re.search(r'class="s (same|variant|contradiction)" tabindex="0" data-al="a\d+"', page.text)
+    assert 'class="s unique" tabindex="0"' in page.text  # bakers and the governor are in one report only
+    assert "Who published when" in page.text and "People, places and organisations" in page.text
+    data = client.get(url + ".json").json()
+    assert [c["label"] for c in data["columns"]] == ["Outlet 1", "Outlet 2"]
+    assert any(d["type"] == "number" for d in data["differences"])  # nine vs eleven injured
+    assert {"json", "markdown", "html"} == set(data["exports"])
+    assert [(t["label"], t["lag"]) for t in data["timeline"]] == [("Outlet 1", "first"), ("Outlet 2", "+24 h")]
+
+
+def test_exports(client: TestClient) -> None:
+    url = _compare(client, _text(HERALD), _text(GAZETTE)).headers["location"]
+    j = client.get(url + "/report.json")
+    assert j.status_code == 200 and j.json()["schema"] == "storydiff.report"
+    assert "attachment" in j.headers["content-disposition"]
+    md = client.get(url + "/report.md")
+    assert md.headers["content-type"].startswith("text/markdown") and "Lindqvist" in md.text
+    html = client.get(url + "/report.html")
+    assert html.text.startswith("<!doctype html>") and "script-src" not in html.headers["content-security-policy"]
+    assert client.get(url + "/report.exe").status_code == 404
+
+
+def test_hostile_text_is_escaped(client: TestClient) -> None:
+    url = _compare(client, HOSTILE, CALM).headers["location"]
+    page = client.get(url).text
+    assert "<script>window.pwned" not in page and "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page
+    assert "<img" not in page and 'href="javascript:' not in page
+    assert len(re.findall(r"<script\b", page)) == 1  # our own, from /static
+
+
+def test_uploaded_files_html_text_json(client: TestClient, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    files = [
+        ("files", ("herald.txt", _text(HERALD).encode(), "text/plain")),
+        ("files", ("gazette.json", ('{"outlet": "Gazette", "title": "Lindqvist bridge falls", "text": '
+                                    + __import__("json").dumps(GAZETTE.body) + "}").encode(), "application/json")),
+        ("files", ("../../etc/passwd.exe", b"root:x:0:0", "text/plain")),
+    ]
+    r = client.post("/compare", files=files, data={"text": ""}, follow_redirects=False)
+    assert r.status_code == 303
+    data = client.get(r.headers["location"] + ".json").json()
+    assert {c["label"] for c in data["columns"]} == {"herald", "Gazette"}
+    assert any("passwd.exe: unknown file type" in w for w in data["warnings"])  # named, without the path
+
+
+def test_too_few_reports_and_bad_inputs_say_why(client: TestClient) -> None:
+    r = _compare(client, _text(HERALD), "", "")
+    assert r.status_code == 400 and "at least two reports" in r.text
+    assert _text(HERALD)[:30] in r.text  # the pasted text comes back in the form
+    r = client.post("/compare", data={"text": [CALM], "published": ["yesterday"]}, follow_redirects=False)
+    assert "is not an ISO date" in r.text
+
+
+def test_uploads_are_capped_with_a_clear_message(client: TestClient) -> None:
+    big = b"word " * (uploads.MAX_FILE_BYTES // 5 + 10)
+    r = client.post("/compare", files=[("files", ("big.txt", big, "text/plain"))], data={"text": [CALM, CALM]})
+    assert "big.txt: over the 2.0 MB limit per file" in r.text  # named among the warnings; the rest compared
+    huge = b"x" * (uploads.MAX_REQUEST_BYTES + 1)
+    r = client.post("/compare", files=[("files", ("huge.txt", huge, "text/plain"))], follow_redirects=False)
+    assert r.status_code == 413 and "the limit is 10.0 MB per request" in r.text
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("path", [
+    "/compare/..%2F..%2Fetc%2Fpasswd", "/compare/../../etc/passwd", "/compare/%2e%2e", "/compare/abc/..%2Freport.json",
+    "/static/..%2Fapp.py", "/static/../app.py", "/static/%2e%2e%2fapp.py", "/stories/..%2Fx", "/compare/a%00b",
+])
+def test_path_traversal_is_rejected(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    assert "create_app" not in r.text and "root:" not in r.text
+
+
+def test_long_single_line_is_cut_for_analysis() -> None:
+    art = Article(id="x", body="word " * 100_000)
+    cut = uploads.cut_long_paragraphs(art)
+    assert max(len(p) for p in cut.paragraphs) <= uploads.MAX_PARAGRAPH_CHARS
+    assert cut.body.split() == art.body.split()
+
+
+def test_stories_need_a_store(client: TestClient) -> None:
+    r = client.get("/stories")
+    assert r.status_code == 404 and "storydiff serve --db" in r.text
+    assert client.get("/", follow_redirects=False).headers["location"] == "/compare"
+
+
+# --- stories over a real store ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def store_client(tmp_path_factory) -> TestClient:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from storydiff.store import Batch, Store, StoredArticle
+
+    path = str(tmp_path_factory.mktemp("store") / "web.duckdb")
+    store = Store(path)
+    items = [
+        StoredArticle(replace(HERALD, outlet="Herald", language="en"), story_id="bridge"),
+        StoredArticle(replace(GAZETTE, outlet="Gazette", language="en"), story_id="bridge"),
+        StoredArticle(replace(HERALD, id="herald-copy", outlet="Copycat"), story_id="bridge", duplicate_of="herald"),
+        StoredArticle(Article(id="old", title="Old harbour news", body="The harbour opened in 1901.", outlet="Herald",
+                              published="2029-01-01", language="de"), story_id="harbour"),
+    ]
+    items += [StoredArticle(Article(id=f"n{i}", title=f"Filler story {i}", body=f"Filler body {i}.",
+                                    outlet="Filler", published=f"2028-01-{i + 1:02d}"), story_id=f"filler-{i}")
+              for i in range(12)]
+    store.write(Batch(articles=items))
+    return TestClient(create_app(path, options=FAST))
+
+
+def test_stories_newest_first_with_sizes(store_client: TestClient) -> None:
+    data = store_client.get("/stories.json").json()
+    assert data["total"] == 14
+    first = data["stories"][0]
+    assert first["id"] == "bridge" and first["articles"] == 3 and first["reports"] == 2
+    assert first["outlet_names"] == ["Copycat", "Gazette", "Herald"]
+    assert data["stories"][1]["id"] == "harbour"
+    page = store_client.get("/stories").text
+    assert 'href="/stories/bridge"' in page and 'role="search"' in page
+
+
+def test_stories_search_filters_and_paging(store_client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert [s["id"] for s in store_client.get("/stories.json?q=corrosion").json()["stories"]] == ["bridge"]
+    assert [s["id"] for s in store_client.get("/stories.json?q=1901").json()["stories"]] == ["harbour"]
+    assert store_client.get("/stories.json?language=de").json()["total"] == 1
+    assert store_client.get("/stories.json?outlet=filler&since=2028-01-05&until=2028-01-06").json()["total"] == 2
+    bad = store_client.get("/stories.json?since=tomorrow").json()
+    assert bad["errors"] and bad["total"] == 14
+    monkeypatch.setattr("storydiff.web.app.PER_PAGE", 5)
+    p1 = store_client.get("/stories.json").json()
+    assert p1["pages"] == 3 and p1["links"]["next"] == "/stories?page=2" and not p1["links"]["prev"]
+    p3 = store_client.get("/stories.json?page=3&outlet=").json()
+    assert len(p3["stories"]) == 4 and p3["links"]["prev"] == "/stories?page=2"
+
+
+def test_story_page_compares_independent_reports(store_client: TestClient) -> None:
+    data = store_client.get("/stories/bridge.json").json()
+    assert [c["label"] for c in data["columns"]] == ["Herald", "Gazette"]
+    assert any("1 copies" in w for w in data["warnings"])
+    assert data["exports"]["json"] == "/stories/bridge/report.json"
+    assert store_client.get("/stories/bridge/report.md").status_code == 200
+    single = store_client.get("/stories/harbour")
+    assert single.status_code == 200 and "single independent report" in single.text
+    assert store_client.get("/stories/nothing-here").status_code == 404
+
+
+def test_serve_defaults_to_loopback() -> None:
+    from storydiff.cli import build_parser
+
+    args = build_parser().parse_args(["serve"])
+    assert args.host == "127.0.0.1" and args.db is None and args.port > 0
