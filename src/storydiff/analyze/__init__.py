@@ -83,10 +83,10 @@ def _propagate_names(sentences: list[Sentence]) -> tuple[Sentence, ...]:
     out = []
     for s in sentences:
         added = []
-        for m in _TOKEN.finditer(s.text):
-            word = m.group(0)
-            if word in known and not any(x.start <= m.start() < x.end for x in s.mentions):
-                added.append(Mention(s.article, s.index, word, known[word], m.start(), m.end()))
+        for tok in _TOKEN.finditer(s.text):
+            word = tok.group(0)
+            if word in known and not any(x.start <= tok.start() < x.end for x in s.mentions):
+                added.append(Mention(s.article, s.index, word, known[word], tok.start(), tok.end()))
         out.append(replace(s, mentions=tuple(sorted(s.mentions + tuple(added), key=lambda x: x.start))) if added else s)
     return tuple(out)
 

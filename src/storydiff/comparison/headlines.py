@@ -14,7 +14,7 @@ STEM_CHARS = 5  # "asks"/"asked" and "ceasefire"/"ceasefires" count as the same 
 
 
 def _content(title: str) -> dict[str, str]:
-    words = {}
+    words: dict[str, str] = {}
     for w in _WORD.findall(title):
         low = w.lower().strip("’'")
         if low not in ENGLISH_STOP_WORDS and len(low) > 2:

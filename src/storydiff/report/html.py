@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -21,17 +22,17 @@ def _env() -> Environment:
     return env
 
 
-def columns(report: Report) -> list[dict[str, object]]:
+def columns(report: Report) -> list[dict[str, Any]]:
     """Each article's sentences in order, tagged with the alignment they belong to (or unique)."""
-    owner = {}
-    kinds = {}
-    for al in report.alignments:
-        for s in al.sentences:
-            owner[(s.article, s.index)] = al.id
-            kinds[al.id] = al.kind
+    owner: dict[tuple[str, int], str] = {}
+    kinds: dict[str, str] = {}
+    for alignment in report.alignments:
+        for ref in alignment.sentences:
+            owner[(ref.article, ref.index)] = alignment.id
+            kinds[alignment.id] = alignment.kind
     cols = []
     for art in report.articles:
-        paras: list[list[dict[str, object]]] = []
+        paras: list[list[dict[str, Any]]] = []
         last_para = None
         for s in report.sentences:
             if s.article != art.id:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
@@ -17,7 +19,7 @@ KIND_STYLE = {"same": "green", "variant": "yellow", "contradiction": "red"}
 def renderables(report: Report) -> Group:
     """The report as rich renderables (article text is never parsed as markup)."""
     v = view(report)
-    parts: list[object] = []
+    parts: list[Any] = []
     c = v["counts"]
     parts.append(Text(f"storydiff — {v['n']} reports: {c['alignments']} claims aligned ({c['consensus']} in every "
                       f"report), {c['differences']} differences, {c['unique']} sentences in one report only",

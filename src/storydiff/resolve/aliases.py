@@ -156,9 +156,9 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
                 if len(tx) != len(ty):
                     continue
                 whys = [garble_evidence(a, b) for a, b in zip(tx, ty, strict=True)]
-                if all(whys) and any(w != "same spelling" for w in whys):
-                    why = next(w for w in whys if w != "same spelling")
-                    uf.union(x, y, f"'{y[1]}' ~ '{x[1]}': {why}")
+                reasons = [w for w in whys if w and w != "same spelling"]
+                if all(whys) and reasons:
+                    uf.union(x, y, f"'{y[1]}' ~ '{x[1]}': {reasons[0]}")
     # 4. Respelled or garbled single names ("Kreva", "Cleva") join the person whose name they echo.
     if options.garbles:
         unresolved = [s for s in singles if not _joined_to_full(uf, s, full)]
@@ -168,9 +168,9 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
             matches = []
             for f in persons:
                 for part in name_tokens(f[1]):
-                    why = garble_evidence(tok, part)
-                    if why and why != "same spelling":
-                        matches.append((f, part, why))
+                    found = garble_evidence(tok, part)
+                    if found and found != "same spelling":
+                        matches.append((f, part, found))
             roots = {uf.find(m[0]) for m in matches}
             if len(roots) == 1:
                 f, part, why = matches[0]

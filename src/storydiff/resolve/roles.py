@@ -20,7 +20,7 @@ def attach_roles(entities: Sequence[Entity], sentences: Sequence[Sentence],
         for m in e.mentions:
             owner[(m.article, m.text)] = e.id
     person = {e.id for e in entities if e.label == "PERSON"}
-    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    votes: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for a, b in links:
         for x, y in ((by_ref[a], by_ref[b]), (by_ref[b], by_ref[a])):
             roles = [m for m in x.mentions if m.label == "ROLE"]
@@ -28,22 +28,22 @@ def attach_roles(entities: Sequence[Entity], sentences: Sequence[Sentence],
                 continue
             here = {owner.get((x.article, m.text)) for m in x.mentions}
             there = {owner.get((y.article, m.text)) for m in y.mentions} & person
-            candidates = there - here
+            candidates = {c for c in there - here if c is not None}
             for role in roles:
                 for cand in candidates:
                     votes[(x.article, role.text.casefold())][cand] += 1 / len(candidates)
     winners: dict[tuple[str, str], str] = {}
     for key, counter in votes.items():
-        cand, n = counter.most_common(1)[0]
+        cand, n = max(counter.items(), key=lambda kv: kv[1])
         if n / sum(counter.values()) >= MIN_SHARE:
             winners[key] = cand
     if not winners:
         return list(entities)
     role_counts: Counter[tuple[str, str]] = Counter()
     for s in sentences:
-        for m in s.mentions:
-            if m.label == "ROLE" and (s.article, m.text.casefold()) in winners:
-                role_counts[(s.article, m.text)] += 1
+        for mention in s.mentions:
+            if mention.label == "ROLE" and (s.article, mention.text.casefold()) in winners:
+                role_counts[(s.article, mention.text)] += 1
     out = []
     for e in entities:
         extra = [EntityMention(article=a, text=t, count=n) for (a, t), n in sorted(role_counts.items())
