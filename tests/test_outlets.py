@@ -40,6 +40,8 @@ def test_coverage_by_label_names_who_reported_and_who_did_not():
     assert cov.unlisted == ("Harbour Blog",)
     assert "lean=left: 0 of 1 reported (none; not Sarn Valley Post)" in cov.lines()
     assert cov.to_dict()["groups"][0]["key"] == "country"
+    assert cov.summary() == ("country SE 2/2, NO 0/1 · language en 2/2, no 0/1 · lean centre 1/1, right 1/1, "
+                             "left 0/1 · owner public trust 1/1, family 1/1 · not in the outlets file: Harbour Blog")
 
 
 def test_bad_files_are_named(tmp_path):

@@ -129,7 +129,7 @@ def test_feed_grows_over_three_rounds_with_restarts(site, tmp_path):
     assert grown.new_outlet
     assert any("installed in 2019" in s for s in grown.adds)
     assert any("40" in s and "45" in s for s in grown.contradicts), grown.contradicts
-    assert "lean=right: 1 of 1 reported (The Sarn Courier)" in grown.coverage
+    assert "lean centre 1/1, right 1/1, left 0/1" in grown.coverage[0]
     assert "contradicts:" in grown.line() and grown.line().startswith("story grown  [s-crane] new outlet")
     assert {s.id: s.reports for s in store.stories()} == {"s-crane": 2, "s-ferry": 1}
 
@@ -142,7 +142,7 @@ def test_feed_grows_over_three_rounds_with_restarts(site, tmp_path):
     copy = by_kind["copy"]
     assert copy.story_id == "s-crane" and copy.original.startswith("The Vessby Lantern: Harbour crane")
     assert "reprints The Vessby Lantern" in copy.line()
-    assert "not in the outlets file: The Weekly Bugle" in copy.coverage
+    assert copy.coverage[0].endswith("not in the outlets file: The Weekly Bugle")
     assert by_kind["skipped"].reason == "HTTP 404 Not Found"
     rows = store.articles()
     assert len(rows) == 4 and sum(r.duplicate_of is not None for r in rows) == 1

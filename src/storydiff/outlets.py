@@ -80,6 +80,16 @@ class Coverage(_Plain):
             out.append(f"not in the outlets file: {', '.join(self.unlisted)}")
         return out
 
+    def summary(self) -> str:
+        """All keys on one line: 'country SE 1/2, NO 0/1 · lean centre 1/1, left 0/1 · unlisted: X'."""
+        parts: dict[str, list[str]] = {}
+        for g in self.groups:
+            parts.setdefault(g.key, []).append(f"{g.value} {len(g.reported)}/{len(g.reported) + len(g.silent)}")
+        text = " · ".join(f"{key} {', '.join(values)}" for key, values in parts.items())
+        if self.unlisted:
+            text += (" · " if text else "") + f"not in the outlets file: {', '.join(self.unlisted)}"
+        return text
+
 
 def _host(url: str) -> str:
     host = (urlsplit(url).hostname or "") if "//" in url else url

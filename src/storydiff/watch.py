@@ -67,7 +67,7 @@ class Change(_Plain):
     similarity: float | None = None
     adds: tuple[str, ...] = ()  # story-grown: sentences no earlier report has
     contradicts: tuple[str, ...] = ()  # story-grown: differences with earlier reports
-    coverage: tuple[str, ...] = ()  # lines of coverage by the user's outlet labels
+    coverage: tuple[str, ...] = ()  # coverage of the story by the labels of the user's outlets file
     reason: str = ""  # skipped / retry / feed-error
 
     def line(self) -> str:
@@ -89,7 +89,7 @@ class Change(_Plain):
             text = f"feed error   {self.url}: {self.reason}"
         else:
             text = f"skipped      {self.url}: {self.reason}"
-        text += "".join(f"\n    coverage {c}" for c in self.coverage)
+        text += "".join(f"\n    coverage: {c}" for c in self.coverage)
         return text
 
 
@@ -275,7 +275,7 @@ class Watcher:
                                 "outlet": self._outlet_name(art), "title": art.title, "url": art.url}
         if self.outlets is not None and len(self.outlets):
             shown = [a.article for a in story if a.seq <= new.seq]
-            base["coverage"] = tuple(self.outlets.coverage(shown).lines())
+            base["coverage"] = (self.outlets.coverage(shown).summary(),)
         if new.duplicate_of:
             original = next((a.article for a in story if a.article.id == new.duplicate_of), None)
             label = (f"{self._outlet_name(original)}: {_clip(original.title)}" if original is not None
