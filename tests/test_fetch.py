@@ -238,3 +238,19 @@ def test_extract_command_reads_urls_and_reports_failures(server, tmp_path, capsy
     out, err = capsys.readouterr()
     assert code == 2 and "Port of Vessby" in out
     assert f"storydiff: error: {server.url('/gone.html')}: HTTP 404 Not Found" in err
+
+
+def test_rate_limit_holds_across_fetchers_sharing_a_cache(server, tmp_path):
+    """Separate fetchers (as in separate processes, e.g. ingest's workers) share the per-host limit."""
+    interval = 0.2
+    for n in range(6):
+        server.page(f"/w{n}.html", article_html(f"W{n}", ["Text."]))
+    fetchers = [Fetcher(FetchOptions(cache_dir=tmp_path / "cache", min_interval=interval)) for _ in range(3)]
+    threads = [threading.Thread(target=fetchers[n % 3].fetch, args=(server.url(f"/w{n}.html"),)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    times = sorted(h.at for h in server.hits if h.path.startswith("/w"))
+    assert len(times) == 6
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= interval - 0.01

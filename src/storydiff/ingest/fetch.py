@@ -319,17 +319,53 @@ class Fetcher:
                 self._last[_host(current)] = time.monotonic()
 
     def _wait(self, host: str) -> None:
-        """Sleep until `host` may be asked again (min_interval, or its robots.txt Crawl-delay)."""
+        """Sleep until `host` may be asked again (min_interval, or its robots.txt Crawl-delay).
+
+        Threads sharing this fetcher queue up here; then every fetcher on the same cache folder —
+        other processes too, such as ingest's workers — queues up on a per-host file lock.
+        """
         while True:
             with self._lock:
                 gap = max(self.options.min_interval, self._delay.get(host, 0.0))
                 last = self._last.get(host)
                 now = time.monotonic()
                 if last is None or now - last >= gap:
-                    self._last[host] = now  # reserve the slot (threads sharing a fetcher queue up)
-                    return
+                    self._last[host] = now  # reserve the slot
+                    break
                 pause = gap - (now - last)
             time.sleep(pause)
+        if gap > 0:
+            self._wait_shared(host, gap)
+
+    def _wait_shared(self, host: str, gap: float) -> None:
+        """The cross-process rate limit: <cache>/.hosts/<hash> holds the time of the host's last request."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: the in-process limit alone applies
+            return
+        path = self.cache.folder / ".hosts" / hashlib.sha256(host.encode("utf-8")).hexdigest()[:24]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(path, "a+b")  # noqa: SIM115 - held across the lock below
+        except OSError:
+            return  # an unwritable cache folder only loses the cross-process part
+        with fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fh.seek(0)
+                try:
+                    last = float(fh.read(64) or 0.0)
+                except ValueError:
+                    last = 0.0
+                pause = last + gap - time.time()
+                if pause > 0:
+                    time.sleep(min(pause, gap))
+                fh.seek(0)
+                fh.truncate()
+                fh.write(repr(time.time()).encode("ascii"))
+                fh.flush()
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     # --- robots.txt ----------------------------------------------------------------------------
 
