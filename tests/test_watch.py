@@ -128,7 +128,7 @@ def test_feed_grows_over_three_rounds_with_restarts(site, tmp_path):
     grown = changes[0]
     assert grown.new_outlet
     assert any("installed in 2019" in s for s in grown.adds)
-    assert any("40" in s and "45" in s for s in grown.contradicts), grown.contradicts
+    assert "40 workers (The Vessby Lantern) vs 45 workers (The Sarn Courier)" in grown.contradicts
     assert "lean centre 1/1, right 1/1, left 0/1" in grown.coverage[0]
     assert "contradicts:" in grown.line() and grown.line().startswith("story grown  [s-crane] new outlet")
     assert {s.id: s.reports for s in store.stories()} == {"s-crane": 2, "s-ferry": 1}

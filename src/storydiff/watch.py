@@ -307,8 +307,11 @@ class Watcher:
             if not any(ref.article == new.id for ref in alignment.sentences):
                 continue
             for diff in alignment.differences:
-                if diff.summary not in contradicts:
-                    contradicts.append(diff.summary)
+                summary = diff.summary
+                for art in (*earlier, new):  # name outlets, not article ids
+                    summary = summary.replace(f"({art.id})", f"({self._outlet_name(art) or art.id})")
+                if summary not in contradicts:
+                    contradicts.append(summary)
         return adds, tuple(contradicts[:MAX_CONTRADICTIONS])
 
     # --- the loop ------------------------------------------------------------------------------
