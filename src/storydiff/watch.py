@@ -56,7 +56,7 @@ class WatchOptions:
 class Change(_Plain):
     """One thing a round found."""
 
-    kind: str  # new-story | story-grown | copy | skipped | retry | feed-error
+    kind: str  # new-story | story-grown | copy | skipped | retry | feed-error | store-error
     story_id: str = ""
     article_id: str = ""
     outlet: str = ""
@@ -87,6 +87,8 @@ class Change(_Plain):
             text = f"will retry   {self.url}: {self.reason}"
         elif self.kind == "feed-error":
             text = f"feed error   {self.url}: {self.reason}"
+        elif self.kind == "store-error":
+            text = f"store error  {self.reason} (trying again next round)"
         else:
             text = f"skipped      {self.url}: {self.reason}"
         text += "".join(f"\n    coverage: {c}" for c in self.coverage)
@@ -329,7 +331,7 @@ class Watcher:
             try:
                 result = self.run_round()
             except StoreError as exc:  # e.g. another ingest holds the store: try again next round
-                result = RoundResult(changes=(Change("feed-error", url=self.store.path, reason=str(exc)),))
+                result = RoundResult(changes=(Change("store-error", url=self.store.path, reason=str(exc)),))
                 if self.on_change is not None:
                     self.on_change(result.changes[0])
             done += 1
