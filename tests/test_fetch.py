@@ -254,3 +254,11 @@ def test_rate_limit_holds_across_fetchers_sharing_a_cache(server, tmp_path):
     times = sorted(h.at for h in server.hits if h.path.startswith("/w"))
     assert len(times) == 6
     assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= interval - 0.01
+
+
+def test_page_charset_from_meta_when_the_header_names_none(server, tmp_path):
+    html = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
+            "<title>Кран упал</title></head><body><p>Кран в порту Вессбю упал во время шторма.</p></body></html>")
+    server.page("/ru.html", html.encode("cp1251"), "text/html")
+    with fetcher(tmp_path) as f:
+        assert "Кран в порту Вессбю" in f.fetch(server.url("/ru.html")).text()

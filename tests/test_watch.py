@@ -219,3 +219,18 @@ def test_watch_command_stops_cleanly_on_ctrl_c(site, tmp_path):
     assert len(site.srv.hits_for("/news/crane-lantern.html")) == 1
     again = subprocess.run([*cmd, "--once", "--json"], capture_output=True, text=True, env=env, timeout=60)
     assert again.returncode == 0 and again.stdout == ""  # nothing new after the restart
+
+
+def test_feed_arguments_may_be_files_of_urls(tmp_path):
+    from storydiff.cli.watch import _feed_urls
+    from storydiff.errors import UsageError
+
+    listing = tmp_path / "feeds.txt"
+    listing.write_text("# my outlets\nhttps://lantern.example/rss.xml\n\nhttps://courier.example/sitemap.xml  # news\n")
+    assert _feed_urls(["https://post.example/atom", str(listing)]) == [
+        "https://post.example/atom", "https://lantern.example/rss.xml", "https://courier.example/sitemap.xml"]
+    listing.write_text("lantern.example/rss.xml\n")
+    with pytest.raises(UsageError, match=r"feeds.txt:1: not an http\(s\) URL"):
+        _feed_urls([str(listing)])
+    with pytest.raises(UsageError, match="not an http"):
+        _feed_urls(["no-such-file.txt"])

@@ -37,7 +37,11 @@ MAX_ROBOTS_BYTES = 500_000  # bytes of robots.txt read (RFC 9309 asks for at lea
 CACHE_ENV = "STORYDIFF_CACHE"  # overrides the cache folder
 CHUNK_BYTES = 65_536  # bytes read per chunk while streaming
 
+META_SNIFF_BYTES = 4096  # bytes of a page searched for <meta charset>
+
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 class FetchError(InputError):
@@ -91,10 +95,15 @@ class Page:
     not_modified: bool = False  # a refresh was answered 304: the cached body is still current
 
     def text(self) -> str:
-        """The body decoded: the declared charset, else UTF-8, else the detected encoding."""
-        if self.charset:
+        """The body decoded: the charset the headers or the page's <meta> declare, else UTF-8, else detected."""
+        declared = [self.charset] if self.charset else []
+        if self.content_type in HTML_TYPES or not self.content_type:
+            match = _META_CHARSET.search(self.body[:META_SNIFF_BYTES])
+            if match:
+                declared.append(match.group(1).decode("ascii").lower())
+        for charset in declared:
             try:
-                return self.body.decode(self.charset)
+                return self.body.decode(charset)
             except (LookupError, UnicodeDecodeError):
                 pass
         try:
@@ -446,7 +455,6 @@ def fetch(url: str, *, refresh: bool | None = None) -> Page:
     return default_fetcher().fetch(url, refresh=refresh)
 
 
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain", "text/markdown"})
 JSON_TYPES = frozenset({"application/json"})
 
