@@ -53,6 +53,7 @@ def test_second_run_reads_the_cache_and_refresh_revalidates(server, tmp_path):
         f.fetch(url)
     assert len(server.hits_for("/news/harbour.html")) == 2
     assert server.hits_for("/news/harbour.html")[1].headers.get("if-none-match") == '"v1"'
+    assert len(server.hits_for("/robots.txt")) == 1  # robots.txt is cached for a day, across fetchers
 
 
 def test_not_modified_keeps_the_cached_body(server, tmp_path):
@@ -71,6 +72,15 @@ def test_robots_disallow_is_respected(server, tmp_path):
     assert not err.value.transient
     assert server.hits_for("/private/draft.html") == []
     assert str(err.value).startswith(server.url("/private/draft.html") + ": ")
+
+
+def test_robots_redirect_is_followed(tmp_path):
+    with serve() as srv, fetcher(tmp_path) as f:
+        srv.page("/robots.txt", b"", status=301, Location="/real-robots.txt")
+        srv.page("/real-robots.txt", "User-agent: *\nDisallow: /drafts/\n", "text/plain")
+        srv.page("/drafts/a.html", article_html("A", ["Text."]))
+        with pytest.raises(FetchError, match="blocked by"):
+            f.fetch(srv.url("/drafts/a.html"))
 
 
 def test_missing_robots_allows_everything(tmp_path):

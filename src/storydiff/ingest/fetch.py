@@ -399,22 +399,37 @@ class Fetcher:
             raise FetchError(url, f"blocked by {origin}/robots.txt{where}")
 
     def _load_robots(self, origin: str) -> tuple[float, RobotFileParser | None, str]:
+        """The site's robots.txt: from the cache when under a day old (so processes share it), else fetched."""
         robots_url = f"{origin}/robots.txt"
-        try:
-            status, _, body, _ = self._get(robots_url, robots_url, {}, limit=MAX_ROBOTS_BYTES)
-        except FetchError as exc:
-            return time.time(), None, f"cannot read {robots_url} ({exc.reason}); not fetching from that site"
+        key = f"robots {robots_url}"  # its own cache entry: a fetch of the robots.txt page is a page
+        cached = self.cache.get(key)
+        if cached is not None and time.time() - cached.fetched_at < ROBOTS_TTL_S:
+            status, body, fetched_at = cached.status, cached.body, cached.fetched_at
+        else:
+            current = robots_url
+            try:
+                for _ in range(MAX_REDIRECTS + 1):  # RFC 9309 2.3.1.2: follow at least five redirects
+                    status, headers, body, _ = self._get(robots_url, current, {}, limit=MAX_ROBOTS_BYTES)
+                    if status not in _REDIRECT_CODES or not headers.get("location"):
+                        break
+                    current = urljoin(current, headers["location"])
+            except FetchError as exc:
+                return time.time(), None, f"cannot read {robots_url} ({exc.reason}); not fetching from that site"
+            fetched_at = time.time()
+            if status < 500:
+                self.cache.put(Page(url=key, final_url=current, status=status, content_type="text/plain",
+                                    charset=None, body=body if status == 200 else b"", fetched_at=fetched_at))
         if status in _REDIRECT_CODES or 400 <= status < 500:
-            return time.time(), None, ""  # no usable robots.txt: everything is allowed (RFC 9309 2.3.1.3)
+            return fetched_at, None, ""  # no usable robots.txt: everything is allowed (RFC 9309 2.3.1.3)
         if status >= 500:
-            return time.time(), None, f"{robots_url} answered HTTP {status}; not fetching from that site"
+            return fetched_at, None, f"{robots_url} answered HTTP {status}; not fetching from that site"
         parser = RobotFileParser(robots_url)
         parser.parse(body.decode("utf-8", "replace").splitlines())
         delay = parser.crawl_delay(ROBOTS_AGENT)
         if delay:
             with self._lock:
                 self._delay[urlsplit(origin).netloc] = float(delay)
-        return time.time(), parser, ""
+        return fetched_at, parser, ""
 
 
 def _reason(status: int) -> str:
