@@ -234,3 +234,17 @@ def test_feed_arguments_may_be_files_of_urls(tmp_path):
         _feed_urls([str(listing)])
     with pytest.raises(UsageError, match="not an http"):
         _feed_urls(["no-such-file.txt"])
+
+
+def test_a_public_feed_may_not_send_the_watcher_into_a_private_network():
+    from storydiff.watch import _refused, private_address
+
+    cache: dict[str, str | None] = {}
+    assert private_address("127.0.0.1") == "127.0.0.1" and private_address("10.1.2.3") == "10.1.2.3"
+    assert private_address("93.184.216.34") is None
+    public_feed = "http://93.184.216.34/rss.xml"
+    assert "private network (169.254.169.254 is 169.254.169.254)" in _refused(
+        public_feed, "http://169.254.169.254/latest/meta-data/", cache)
+    assert _refused(public_feed, "http://192.168.1.1/admin", cache)
+    assert _refused(public_feed, "http://93.184.216.35/news/1.html", cache) == ""
+    assert _refused("http://127.0.0.1:8000/rss.xml", "http://10.0.0.7/intranet-news", cache) == ""  # your own feed

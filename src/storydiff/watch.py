@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from storydiff.errors import InputError, StoreError, StorydiffError
 from storydiff.ingest.feeds import FeedItem, read_feed
@@ -117,6 +118,45 @@ def _skip_hash(url: str) -> str:
     return SKIP_PREFIX + hashlib.sha256(url.encode("utf-8", "replace")).hexdigest()
 
 
+def private_address(host: str, cache: dict[str, str | None] | None = None) -> str | None:
+    """The first address `host` resolves to that is not on the public internet (loopback, private,
+    link-local, reserved), or None (also when it does not resolve: the fetch will say so)."""
+    import ipaddress
+    import socket
+
+    if cache is not None and host in cache:
+        return cache[host]
+    found = None
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        infos = []
+    for info in infos:
+        try:
+            addr = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        except ValueError:
+            continue
+        if not addr.is_global:
+            found = str(addr)
+            break
+    if cache is not None:
+        cache[host] = found
+    return found
+
+
+def _refused(feed_url: str, link: str, cache: dict[str, str | None]) -> str:
+    """Why a feed's link is not fetched: a feed on the public internet may not send storydiff into a
+    private network (server-side request forgery); a feed on your own network may. "" = allowed."""
+    feed_host = urlsplit(feed_url).hostname or ""
+    link_host = urlsplit(link).hostname or ""
+    if not link_host or link_host == feed_host or private_address(feed_host, cache):
+        return ""
+    addr = private_address(link_host, cache)
+    if addr:
+        return f"link points into a private network ({link_host} is {addr}) from a public feed; not fetched"
+    return ""
+
+
 def _day(item: FeedItem) -> str | None:
     """The feed's date of an item as YYYY-MM-DD (the fallback when the page carries none)."""
     if item.published and re.match(r"\d{4}-\d{2}-\d{2}", item.published):
@@ -157,6 +197,8 @@ class Watcher:
         requests_before = fetcher.requests
         changes: list[Change] = []
         items: dict[str, FeedItem] = {}
+        refusals: list[tuple[str, str]] = []
+        resolved: dict[str, str | None] = {}  # host -> its first non-public address (this round)
         links = 0
         for feed_url in self.feeds:
             if self.stopping:
@@ -169,8 +211,14 @@ class Watcher:
             links += len(feed.items)
             fresh = self._unseen([i for i in feed.items if i.url not in items])
             for item in fresh[: self.options.max_new_per_feed]:
-                items[item.url] = item
+                refused = _refused(feed_url, item.url, resolved)
+                if refused:
+                    refusals.append((item.url, refused))
+                    self._emit(changes, Change("skipped", url=item.url, reason=refused))
+                else:
+                    items[item.url] = item
         pages, skips = self._fetch_pages(list(items.values()), changes)
+        skips += refusals
         added, failures = (0, []) if self.stopping else self._ingest(pages, changes)
         for failure_url, reason in failures:
             skips.append((failure_url, reason))
@@ -365,4 +413,4 @@ def watch(feeds: Iterable[str], store: Store, options: WatchOptions | None = Non
     return Watcher(list(feeds), store, options, outlets=outlets, on_change=on_change).run(once=once)
 
 
-__all__ = ["Change", "RoundResult", "WatchOptions", "Watcher", "parse_every", "watch"]
+__all__ = ["Change", "RoundResult", "WatchOptions", "Watcher", "parse_every", "private_address", "watch"]
