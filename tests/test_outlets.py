@@ -60,3 +60,21 @@ def test_bad_files_are_named(tmp_path):
     with pytest.raises(InputError, match="expected .toml or .csv"):
         load_outlets(tmp_path / "o.yaml")
     assert len(Outlets()) == 0
+
+
+def test_coverage_command_reads_the_store(tmp_path, capsys):
+    from storydiff.cli import main
+    from storydiff.store import Batch, Store, StoredArticle
+
+    db = tmp_path / "c.duckdb"
+    store = Store(db)
+    store.write(Batch([StoredArticle(Article(id="a1", body="Crane falls.", title="Crane falls",
+                                             url="https://lantern.example/1"), story_id="s-crane"),
+                       StoredArticle(Article(id="a2", body="Crane down.", title="Crane down",
+                                             url="https://post.example/2"), story_id="s-crane")]))
+    assert main(["coverage", "s-crane", "--outlets", str(FIXTURES / "outlets.toml"), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("s-crane  Crane falls\n")
+    assert "  lean=right: 0 of 1 reported (none; not The Sarn Courier)" in out
+    assert main(["coverage", "--outlets", str(FIXTURES / "outlets.csv"), "--db", str(db), "-f", "json"]) == 0
+    assert '"story": "s-crane"' in capsys.readouterr().out
