@@ -272,3 +272,9 @@ def test_page_charset_from_meta_when_the_header_names_none(server, tmp_path):
     server.page("/ru.html", html.encode("cp1251"), "text/html")
     with fetcher(tmp_path) as f:
         assert "Кран в порту Вессбю" in f.fetch(server.url("/ru.html")).text()
+
+
+def test_public_only_refuses_private_hosts_at_every_hop(server, tmp_path):
+    with fetcher(tmp_path) as f, pytest.raises(FetchError, match=r"into a private network \(127.0.0.1 is 127.0.0.1\)"):
+        f.fetch(server.url("/news/harbour.html"), public_only=True)
+    assert server.hits == []

@@ -237,7 +237,8 @@ def test_feed_arguments_may_be_files_of_urls(tmp_path):
 
 
 def test_a_public_feed_may_not_send_the_watcher_into_a_private_network():
-    from storydiff.watch import _refused, private_address
+    from storydiff.ingest.fetch import private_address
+    from storydiff.watch import _refused
 
     cache: dict[str, str | None] = {}
     assert private_address("127.0.0.1") == "127.0.0.1" and private_address("10.1.2.3") == "10.1.2.3"

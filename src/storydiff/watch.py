@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from storydiff.errors import InputError, StoreError, StorydiffError
 from storydiff.ingest.feeds import FeedItem, read_feed
-from storydiff.ingest.fetch import FetchError, default_fetcher
+from storydiff.ingest.fetch import FetchError, default_fetcher, private_address
 from storydiff.ingest.sources import InputFailure, RawInput, iter_inputs
 from storydiff.model import Article, _Plain
 from storydiff.outlets import Outlets
@@ -118,32 +118,6 @@ def _skip_hash(url: str) -> str:
     return SKIP_PREFIX + hashlib.sha256(url.encode("utf-8", "replace")).hexdigest()
 
 
-def private_address(host: str, cache: dict[str, str | None] | None = None) -> str | None:
-    """The first address `host` resolves to that is not on the public internet (loopback, private,
-    link-local, reserved), or None (also when it does not resolve: the fetch will say so)."""
-    import ipaddress
-    import socket
-
-    if cache is not None and host in cache:
-        return cache[host]
-    found = None
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        infos = []
-    for info in infos:
-        try:
-            addr = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        except ValueError:
-            continue
-        if not addr.is_global:
-            found = str(addr)
-            break
-    if cache is not None:
-        cache[host] = found
-    return found
-
-
 def _refused(feed_url: str, link: str, cache: dict[str, str | None]) -> str:
     """Why a feed's link is not fetched: a feed on the public internet may not send storydiff into a
     private network (server-side request forgery); a feed on your own network may. "" = allowed."""
@@ -198,6 +172,7 @@ class Watcher:
         changes: list[Change] = []
         items: dict[str, FeedItem] = {}
         refusals: list[tuple[str, str]] = []
+        public_only: set[str] = set()
         resolved: dict[str, str | None] = {}  # host -> its first non-public address (this round)
         links = 0
         for feed_url in self.feeds:
@@ -217,7 +192,9 @@ class Watcher:
                     self._emit(changes, Change("skipped", url=item.url, reason=refused))
                 else:
                     items[item.url] = item
-        pages, skips = self._fetch_pages(list(items.values()), changes)
+                    if not private_address(urlsplit(feed_url).hostname or "", resolved):
+                        public_only.add(item.url)  # its redirects may not lead into a private network
+        pages, skips = self._fetch_pages(list(items.values()), changes, public_only)
         skips += refusals
         added, failures = (0, []) if self.stopping else self._ingest(pages, changes)
         for failure_url, reason in failures:
@@ -244,8 +221,8 @@ class Watcher:
         return [i for i in items if i.url in hashes and hashes[i.url] not in known
                 and _skip_hash(i.url) not in known]
 
-    def _fetch_pages(self, items: list[FeedItem],
-                     changes: list[Change]) -> tuple[list[FeedItem], list[tuple[str, str]]]:
+    def _fetch_pages(self, items: list[FeedItem], changes: list[Change],
+                     public_only: set[str]) -> tuple[list[FeedItem], list[tuple[str, str]]]:
         """Fetch each new link into the cache (politely, in this process); split off the failures."""
         fetcher = default_fetcher()
         ok: list[FeedItem] = []
@@ -254,7 +231,7 @@ class Watcher:
             if self.stopping:  # the rest stay unmarked: the next run fetches them
                 break
             try:
-                fetcher.fetch(item.url)
+                fetcher.fetch(item.url, public_only=item.url in public_only)
             except FetchError as exc:
                 if exc.transient:
                     self._emit(changes, Change("retry", url=item.url, reason=exc.reason))

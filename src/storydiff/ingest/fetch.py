@@ -213,18 +213,19 @@ class Fetcher:
 
     # --- public --------------------------------------------------------------------------------
 
-    def fetch(self, url: str, *, refresh: bool | None = None) -> Page:
+    def fetch(self, url: str, *, refresh: bool | None = None, public_only: bool = False) -> Page:
         """The page at `url`: from the cache when it holds it (unless refreshing), else from the network.
 
         A refresh of a cached page sends its ETag / Last-Modified, so an unchanged page costs a 304.
-        Raises FetchError naming the URL and the reason.
+        `public_only` refuses (at every redirect hop) hosts that resolve into a private network: for
+        links that untrusted content (a feed) chose. Raises FetchError naming the URL and the reason.
         """
         key = _check(url)
         refresh = self.options.refresh if refresh is None else refresh
         cached = self.cache.get(key)
         if cached is not None and not refresh:
             return cached
-        page = self._fetch(key, cached)
+        page = self._fetch(key, cached, public_only)
         if page.not_modified and cached is not None:
             page = replace(cached, not_modified=True, from_cache=True)
         else:
@@ -237,10 +238,16 @@ class Fetcher:
 
     # --- network -------------------------------------------------------------------------------
 
-    def _fetch(self, url: str, cached: Page | None) -> Page:
+    def _fetch(self, url: str, cached: Page | None, public_only: bool = False) -> Page:
         chain = [url]
         current = url
         while True:
+            if public_only:
+                host = urlsplit(current).hostname or ""
+                addr = private_address(host)
+                if addr:
+                    where = "redirected " if current != url else ""
+                    raise FetchError(url, f"{where}into a private network ({host} is {addr}); not fetched")
             self._allowed(url, current)
             headers = {}
             if cached is not None and len(chain) == 1:
@@ -432,6 +439,32 @@ class Fetcher:
         return fetched_at, parser, ""
 
 
+def private_address(host: str, cache: dict[str, str | None] | None = None) -> str | None:
+    """The first address `host` resolves to that is not on the public internet (loopback, private,
+    link-local, reserved), or None (also when it does not resolve: the fetch will say so)."""
+    import ipaddress
+    import socket
+
+    if cache is not None and host in cache:
+        return cache[host]
+    found = None
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        infos = []
+    for info in infos:
+        try:
+            addr = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        except ValueError:
+            continue
+        if not addr.is_global:
+            found = str(addr)
+            break
+    if cache is not None:
+        cache[host] = found
+    return found
+
+
 def _reason(status: int) -> str:
     from http import HTTPStatus
 
@@ -521,4 +554,4 @@ def read_url(url: str, *, published: str | None = None, fetcher: Fetcher | None 
 
 
 __all__ = ["FetchError", "FetchOptions", "Fetcher", "Page", "configure", "default_fetcher", "fetch",
-           "is_url", "normalize_url", "read_url", "repair_url"]
+           "is_url", "normalize_url", "private_address", "read_url", "repair_url"]
