@@ -27,7 +27,8 @@ ROUNDS = [
     [("/news/crane-courier.html", "Vessby port crane falls as storm hits coast", "Wed, 05 Mar 2031 08:30:00 GMT"),
      ("/news/ferry-post.html", "Ferry crews in Sarn Valley vote to strike", "Wed, 05 Mar 2031 09:00:00 GMT")],
     [("/news/crane-bugle.html", "Harbour crane topples in gale at Vessby", "Wed, 05 Mar 2031 10:00:00 GMT"),
-     ("/news/withdrawn.html", "A withdrawn article", "Wed, 05 Mar 2031 10:05:00 GMT")],
+     ("/news/withdrawn.html", "A withdrawn article", "Wed, 05 Mar 2031 10:05:00 GMT"),
+     ("/news/gallery.html", "Storm pictures", "Wed, 05 Mar 2031 10:10:00 GMT")],
 ]
 
 
@@ -74,6 +75,7 @@ class Site:
 
     def grow(self, n: int) -> None:
         """Publish round n's items (the feed keeps the earlier ones, like a real feed)."""
+        self.srv.page("/news/gallery.html", "<html><body><nav><a href='/'>Home</a></nav></body></html>")
         for path, _, _ in ROUNDS[n]:
             name = path.rsplit("/", 1)[1]
             if (FIXTURES / name).exists():
@@ -139,11 +141,13 @@ def test_feed_grows_over_three_rounds_with_restarts(site, tmp_path):
     watcher.run_round()
     by_kind = {c.kind: c for c in changes}
     assert set(by_kind) == {"copy", "skipped"}
+    skipped = {c.url.rsplit("/", 1)[1]: c.reason for c in changes if c.kind == "skipped"}
+    assert skipped["withdrawn.html"] == "HTTP 404 Not Found"
+    assert skipped["gallery.html"].startswith("no article")
     copy = by_kind["copy"]
     assert copy.story_id == "s-crane" and copy.original.startswith("The Vessby Lantern: Harbour crane")
     assert "reprints The Vessby Lantern" in copy.line()
     assert copy.coverage[0].endswith("not in the outlets file: The Weekly Bugle")
-    assert by_kind["skipped"].reason == "HTTP 404 Not Found"
     rows = store.articles()
     assert len(rows) == 4 and sum(r.duplicate_of is not None for r in rows) == 1
     assert {s.id: (s.articles, s.reports) for s in store.stories()} == {"s-crane": (3, 2), "s-ferry": (1, 1)}

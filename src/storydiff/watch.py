@@ -198,7 +198,14 @@ class Watcher:
         skips += refusals
         added, failures = (0, []) if self.stopping else self._ingest(pages, changes)
         for failure_url, reason in failures:
-            skips.append((failure_url, reason))
+            try:
+                lost = fetcher.cached(failure_url) is None
+            except FetchError:
+                lost = False
+            if lost:  # lost from the cache (and not refetched): try again next round
+                self._emit(changes, Change("retry", url=failure_url, reason=reason))
+                continue
+            skips.append((failure_url, reason))  # the page is here and holds no article: for good
             self._emit(changes, Change("skipped", url=failure_url, reason=reason))
         if skips:
             self.store.write(Batch(inputs=[(_skip_hash(u), "", u) for u, _ in skips]))
