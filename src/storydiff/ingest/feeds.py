@@ -234,9 +234,10 @@ def read_feed(url: str, *, fetcher: Any = None, refresh: bool = True) -> Feed:
     from storydiff.ingest.fetch import FetchError, default_fetcher
 
     fetcher = fetcher or default_fetcher()
-    page = fetcher.fetch(url, refresh=refresh)
-    feed = parse_feed(page.body, url=page.final_url)
-    feed = replace(feed, url=url)
+    page = fetcher.fetch(url, refresh=refresh, max_bytes=MAX_SITEMAP_BYTES)
+    feed = replace(parse_feed(page.body, url=page.final_url), url=url)
+    if page.truncated:
+        feed = replace(feed, warning=f"cut at {MAX_SITEMAP_BYTES} bytes; read as far as possible")
     if feed.kind != "sitemap-index":
         return feed
     items: list[FeedItem] = []
@@ -244,7 +245,7 @@ def read_feed(url: str, *, fetcher: Any = None, refresh: bool = True) -> Feed:
     seen: set[str] = set()
     for child in feed.sitemaps:
         try:
-            sub = parse_feed(fetcher.fetch(child, refresh=refresh).body, url=child)
+            sub = parse_feed(fetcher.fetch(child, refresh=refresh, max_bytes=MAX_SITEMAP_BYTES).body, url=child)
         except (FetchError, InputError) as exc:
             skipped.append(Skipped(child, exc.reason))
             continue

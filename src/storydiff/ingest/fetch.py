@@ -213,19 +213,21 @@ class Fetcher:
 
     # --- public --------------------------------------------------------------------------------
 
-    def fetch(self, url: str, *, refresh: bool | None = None, public_only: bool = False) -> Page:
+    def fetch(self, url: str, *, refresh: bool | None = None, public_only: bool = False,
+              max_bytes: int | None = None) -> Page:
         """The page at `url`: from the cache when it holds it (unless refreshing), else from the network.
 
         A refresh of a cached page sends its ETag / Last-Modified, so an unchanged page costs a 304.
         `public_only` refuses (at every redirect hop) hosts that resolve into a private network: for
-        links that untrusted content (a feed) chose. Raises FetchError naming the URL and the reason.
+        links that untrusted content (a feed) chose; `max_bytes` overrides the size cap (sitemaps may be
+        50 MB). Raises FetchError naming the URL and the reason.
         """
         key = _check(url)
         refresh = self.options.refresh if refresh is None else refresh
         cached = self.cache.get(key)
         if cached is not None and not refresh:
             return cached
-        page = self._fetch(key, cached, public_only)
+        page = self._fetch(key, cached, public_only, max_bytes)
         if page.not_modified and cached is not None:
             page = replace(cached, not_modified=True, from_cache=True)
         else:
@@ -238,7 +240,8 @@ class Fetcher:
 
     # --- network -------------------------------------------------------------------------------
 
-    def _fetch(self, url: str, cached: Page | None, public_only: bool = False) -> Page:
+    def _fetch(self, url: str, cached: Page | None, public_only: bool = False,
+               max_bytes: int | None = None) -> Page:
         chain = [url]
         current = url
         while True:
@@ -255,7 +258,7 @@ class Fetcher:
                     headers["If-None-Match"] = cached.etag
                 if cached.last_modified:
                     headers["If-Modified-Since"] = cached.last_modified
-            status, resp_headers, body, truncated = self._get(url, current, headers)
+            status, resp_headers, body, truncated = self._get(url, current, headers, limit=max_bytes)
             if status in _REDIRECT_CODES:
                 location = resp_headers.get("location")
                 if not location:
