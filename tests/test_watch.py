@@ -253,3 +253,21 @@ def test_a_public_feed_may_not_send_the_watcher_into_a_private_network():
     assert _refused(public_feed, "http://192.168.1.1/admin", cache)
     assert _refused(public_feed, "http://93.184.216.35/news/1.html", cache) == ""
     assert _refused("http://127.0.0.1:8000/rss.xml", "http://10.0.0.7/intranet-news", cache) == ""  # your own feed
+
+
+def test_watch_reads_a_news_sitemap(site, tmp_path):
+    global _feed_url
+    srv = site.srv
+    for name in ("crane-lantern.html", "ferry-post.html"):
+        srv.page(f"/news/{name}", (FIXTURES / name).read_bytes())
+    rows = "".join(
+        f"<url><loc>{srv.url('/news/' + name)}</loc><news:news><news:publication><news:name>Wire</news:name>"
+        f"<news:language>en</news:language></news:publication><news:publication_date>2031-03-05</news:publication_date>"
+        f"<news:title>{name}</news:title></news:news></url>" for name in ("crane-lantern.html", "ferry-post.html"))
+    srv.page("/news-sitemap.xml", '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+             f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{rows}</urlset>', "application/xml")
+    _feed_url = srv.url("/news-sitemap.xml")
+    watcher, changes, store = _restart(tmp_path / "s.duckdb")
+    result = watcher.run_round()
+    assert result.added == 2 and [c.kind for c in changes] == ["new-story", "new-story"]
+    assert {a.article.published[:10] for a in store.articles()} == {"2031-03-05"}  # the sitemap's date
