@@ -131,6 +131,7 @@ class Batch:
     articles: Sequence[StoredArticle] = ()
     inputs: Sequence[tuple[str, str, str]] = ()  # (input_hash, article_id, source) of exact repeats
     state: dict[str, bytes] = field(default_factory=dict)
+    merges: Sequence[tuple[str, str]] = ()  # (absorbed story id, surviving story id), applied in order
 
 
 def _published_date(value: str | None) -> str | None:
@@ -305,9 +306,14 @@ class Store:
                               {"input_hash": "VARCHAR", "article_id": "VARCHAR", "source": "VARCHAR"})
         for key, value in batch.state.items():
             con.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", [key, value])
-        touched = sorted({s.story_id for s in batch.articles if s.story_id})
+        touched = {s.story_id for s in batch.articles if s.story_id}
+        for absorbed, surviving in batch.merges:
+            con.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [surviving, absorbed])
+            con.execute("DELETE FROM stories WHERE id = ?", [absorbed])
+            touched.discard(absorbed)
+            touched.add(surviving)
         if touched:
-            self._refresh_stories(con, touched)
+            self._refresh_stories(con, sorted(touched))
 
     @staticmethod
     def _article_row(item: StoredArticle, seq: int) -> dict[str, Any]:
@@ -376,6 +382,26 @@ class Store:
             rows = con.execute("SELECT id FROM articles WHERE id IN (SELECT unnest(?::VARCHAR[]))",
                                [wanted]).fetchall()
         return {r[0] for r in rows}
+
+    def known_stories(self, ids: Iterable[str]) -> set[str]:
+        """The story ids among these that the store already holds."""
+        wanted = list(set(ids))
+        if not wanted:
+            return set()
+        with self.connect() as con:
+            rows = con.execute("SELECT id FROM stories WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                               [wanted]).fetchall()
+        return {r[0] for r in rows}
+
+    def story_ids(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """The story of each of these stored articles."""
+        wanted = list(set(article_ids))
+        if not wanted:
+            return {}
+        with self.connect() as con:
+            rows = con.execute("SELECT id, story_id FROM articles WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                               [wanted]).fetchall()
+        return {r[0]: r[1] for r in rows if r[1]}
 
     def get_state(self, key: str) -> bytes | None:
         """A saved blob (e.g. the clusterer's index), or None."""

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="extraction processes (default: one per core)")
     p.add_argument("--batch-size", type=int, default=None, metavar="N",
-                   help="articles committed per transaction (default: 256)")
+                   help="articles committed per transaction (default: 512)")
     p.add_argument("--published", metavar="YYYY-MM-DD", help="date to assume for inputs that carry none")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

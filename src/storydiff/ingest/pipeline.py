@@ -3,18 +3,25 @@
 Idempotent and resumable: every raw input has a content hash and every article a content id, both
 kept in the store, so an input already stored is not even extracted again; work is committed in
 batches (articles, their inputs and the clusterer's saved state in one transaction), so a killed
-run loses at most one batch and a re-run completes it without duplicates.
+run loses only uncommitted work (at most the reorder window plus one batch of extracted articles)
+and a re-run completes it without duplicates. Articles are held back in a window of
+`reorder_window` and placed oldest first, since the clusterer expects a stream in time order.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
+import json
+import math
 import os
 import time
+import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,7 +39,8 @@ from storydiff.ingest.sources import (
 from storydiff.model import Article
 from storydiff.store import Batch, Store, StoredArticle
 
-BATCH_SIZE = 256  # articles per committed transaction: a kill loses at most this much work
+BATCH_SIZE = 512  # articles per committed transaction
+REORDER_WINDOW = 4096  # articles held back and sorted by time before placing (inputs are rarely in order)
 CHUNK_SIZE = 8  # raw inputs per task sent to a worker process (amortises pickling)
 WINDOW_PER_WORKER = 6  # tasks in flight per worker (keeps workers busy while the main process writes)
 LOOKUP_SIZE = 512  # raw inputs checked against the store at once
@@ -53,7 +61,13 @@ class Placement:
 
 
 class Placer(Protocol):
-    """The stories stage as ingest sees it: place articles one at a time, in time order."""
+    """The stories stage as ingest sees it: place articles one at a time, in time order.
+
+    A placer may also define `place_many(articles) -> list[Placement]` (used instead of `place` when
+    present, e.g. to embed a batch at once), `merges() -> list[(absorbed, surviving)]` (stories that
+    merged since the last call; the store relabels them in the same transaction) and
+    `resolve(story_id) -> story_id` (the story a merged id now belongs to).
+    """
 
     def place(self, article: Article) -> Placement:
         """Put one new article into a story (and mark it a copy when it reprints an earlier one)."""
@@ -73,6 +87,7 @@ class IngestOptions:
 
     workers: int = 0  # extraction processes; 0 = one per core
     batch_size: int = BATCH_SIZE
+    reorder_window: int = REORDER_WINDOW  # 0: place in input order; a kill loses at most window + batch
     sources: SourceOptions = field(default_factory=SourceOptions)
 
 
@@ -281,25 +296,35 @@ class _Run:
                 self.already += 1
             else:
                 new[art.id] = (raw, art)
-        ordered = sorted(new.values(), key=lambda p: (p[1].published or "9999", p[0].source))
+        ordered = sorted(new.values(), key=lambda p: time_key(p[1].published))
+        articles = [art for _, art in ordered]
+        many = getattr(self.placer, "place_many", None)
+        placements = list(many(articles)) if many else [self.placer.place(a) for a in articles]
+        merges = list(self.placer.merges()) if hasattr(self.placer, "merges") else []
+        resolve = getattr(self.placer, "resolve", None)
+        if resolve:
+            placements = [replace(p, story_id=resolve(p.story_id)) for p in placements]
+        existing = self.store.known_stories({p.story_id for p in placements})
         rows = []
-        for raw, art in ordered:
-            placed = self.placer.place(art)
-            if placed.new_story:
+        for (raw, art), placed in zip(ordered, placements, strict=True):
+            if placed.story_id in existing and placed.story_id not in self.created:
+                self.grown.add(placed.story_id)  # a story from before this run
+            else:
                 self.created.add(placed.story_id)
-            elif placed.story_id not in self.created:
-                self.grown.add(placed.story_id)
             if placed.duplicate_of:
                 self.duplicates += 1
             rows.append(StoredArticle(art, placed.story_id, placed.duplicate_of, placed.similarity,
                                       placed.edits, raw.input_hash))
-        self.store.write(Batch(rows, repeats, self.placer.state()))
+        self.store.write(Batch(rows, repeats, self.placer.state(), merges=merges))
         self.added += len(rows)
 
     def summary(self, seconds: float) -> IngestSummary:
+        resolve = getattr(self.placer, "resolve", None) or (lambda story_id: story_id)
+        grown = {resolve(x) for x in self.grown}  # stories from before this run (merges followed)
+        created = {resolve(x) for x in self.created} - grown
         return IngestSummary(
             read=self.read, extracted=self.extracted, added=self.added, already_stored=self.already,
-            duplicates=self.duplicates, new_stories=len(self.created), stories_grown=len(self.grown),
+            duplicates=self.duplicates, new_stories=len(created), stories_grown=len(grown),
             skipped=dict(self.skipped), failures=tuple(self.failures), seconds=seconds,
         )
 
@@ -330,22 +355,45 @@ def _ingest(paths: list[str | os.PathLike[str]], store: Store, options: IngestOp
     executor: Executor = _InProcess() if workers == 1 or small else ProcessPoolExecutor(workers, initializer=_worker_init)
     try:
         raws = run.fresh(iter_inputs(paths, options.sources))
-        pending: list[tuple[RawInput, Article]] = []
+        held: list[tuple[float, int, RawInput, Article]] = []  # a heap, oldest publication first
+        arrived = 0
+        limit = max(options.reorder_window, 0) + options.batch_size
         for chunk, results in _extracted(executor, raws, workers * WINDOW_PER_WORKER):
             for raw, result in zip(chunk, results, strict=True):
                 if isinstance(result, InputFailure):
                     run.fail(result, count_read=True)
-                else:
-                    pending.append((raw, result))
-                    run._tick(1)
-            while len(pending) >= options.batch_size:
-                run.commit(pending[: options.batch_size])
-                pending = pending[options.batch_size:]
-        if pending:
-            run.commit(pending)
+                    continue
+                arrived += 1
+                heapq.heappush(held, (time_key(result.published), arrived, raw, result))
+                run._tick(1)
+            while len(held) >= limit:
+                run.commit([_pop(held) for _ in range(options.batch_size)])
+        while held:
+            run.commit([_pop(held) for _ in range(min(options.batch_size, len(held)))])
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     return run.summary(time.perf_counter() - started)
+
+
+def _pop(heap: list[tuple[float, int, RawInput, Article]]) -> tuple[RawInput, Article]:
+    _, _, raw, art = heapq.heappop(heap)
+    return raw, art
+
+
+def time_key(published: str | None) -> float:
+    """Seconds since the epoch of an ISO date or datetime (naive = UTC); +inf when unknown."""
+    if not published:
+        return math.inf
+    try:
+        when = datetime.fromisoformat(published.strip().replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = datetime.fromisoformat(published.strip()[:10])
+        except ValueError:
+            return math.inf
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
 
 
 def _extracted(executor: Executor, raws: Iterator[RawInput],
@@ -364,27 +412,73 @@ def _extracted(executor: Executor, raws: Iterator[RawInput],
 
 # --- the stories stage -------------------------------------------------------------------------
 
+CLUSTER_STATE_KEY = "stories.cluster"  # the clusterer's saved index in the store's `state` table
+
 
 def default_placer(store: Store) -> Placer:
-    """The stories stage's placer for this store (copies and stories), resumed from its saved state."""
-    return _SingletonPlacer()
+    """The stories stage for this store (copies, then stories), resumed from the state it saved."""
+    return StoryPlacer(store)
 
 
-class _SingletonPlacer:
-    """Stand-in until storydiff.stories lands: exact copies by body, every other article its own story."""
+class StoryPlacer:
+    """Copies first (an exact or near-duplicate joins its original's story), then the story clusterer."""
 
-    def __init__(self) -> None:
-        self._bodies: dict[str, tuple[str, str]] = {}
+    def __init__(self, store: Store, options: Any = None) -> None:
+        from storydiff.stories.cluster import StoryClusterer
+
+        self.store = store
+        blob = store.get_state(CLUSTER_STATE_KEY)
+        self.clusterer = (StoryClusterer.from_state(json.loads(zlib.decompress(blob))) if blob
+                          else StoryClusterer(options))
+        self._bodies: dict[str, str] = {}  # normalised body -> first article with it (this run)
+        self._story_of: dict[str, str] = {}  # article id -> story id (this run)
+
+    def place_many(self, articles: Sequence[Article]) -> list[Placement]:
+        """Place a batch (already in time order): copies take their original's story; the rest are clustered."""
+        copies: dict[int, tuple[str, float, Any]] = {}
+        for i, art in enumerate(articles):
+            found = self._copy_of(art)
+            if found is not None:
+                copies[i] = found
+        independent = [a for i, a in enumerate(articles) if i not in copies]
+        stories = iter(self.clusterer.add_many(independent))
+        originals = self.store.story_ids({orig for orig, _, _ in copies.values()} - set(self._story_of))
+        out = []
+        for i, art in enumerate(articles):
+            if i in copies:
+                orig, similarity, edits = copies[i]
+                story = self._story_of.get(orig) or originals.get(orig) or f"s-{orig}"
+                out.append(Placement(self.clusterer.resolve(story), duplicate_of=orig, similarity=similarity,
+                                     edits=edits))
+            else:
+                story = next(stories)
+                out.append(Placement(story))
+            self._story_of[art.id] = out[-1].story_id
+        return out
 
     def place(self, article: Article) -> Placement:
+        """Place one article."""
+        return self.place_many([article])[0]
+
+    def _copy_of(self, article: Article) -> tuple[str, float, Any] | None:
+        """(original id, similarity, edits) when the article reprints an earlier one."""
         key = " ".join(article.body.lower().split())
-        if key and key in self._bodies:
-            original, story = self._bodies[key]
-            return Placement(story, duplicate_of=original, similarity=1.0)
-        story = f"s-{article.id}"
-        if key:
-            self._bodies[key] = (article.id, story)
-        return Placement(story, new_story=True)
+        if not key:
+            return None
+        if key in self._bodies:
+            return self._bodies[key], 1.0, {"kind": "exact"}
+        self._bodies[key] = article.id
+        return None
+
+    def merges(self) -> list[tuple[str, str]]:
+        """Stories merged since the last call: (absorbed, surviving)."""
+        return self.clusterer.drain_merges()
+
+    def resolve(self, story_id: str) -> str:
+        """The story a merged story id now belongs to."""
+        return self.clusterer.resolve(story_id)
 
     def state(self) -> dict[str, bytes]:
-        return {}
+        """The clusterer's index (zlib-compressed JSON), saved with each batch."""
+        data = json.dumps(self.clusterer.to_state(), separators=(",", ":")).encode("utf-8")
+        return {CLUSTER_STATE_KEY: zlib.compress(data, 1)}
