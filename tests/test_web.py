@@ -192,8 +192,9 @@ def test_stories_search_filters_and_paging(store_client: TestClient, monkeypatch
     bad = store_client.get("/stories.json?since=tomorrow").json()
     assert bad["errors"] and bad["total"] == 14
     monkeypatch.setattr("storydiff.web.app.PER_PAGE", 5)
-    p1 = store_client.get("/stories.json").json()
+    p1 = store_client.get("/stories.json?q=").json()  # a URL not cached before the patch
     assert p1["pages"] == 3 and p1["links"]["next"] == "/stories?page=2" and not p1["links"]["prev"]
+    assert len(p1["stories"]) == 5
     p3 = store_client.get("/stories.json?page=3&outlet=").json()
     assert len(p3["stories"]) == 4 and p3["links"]["prev"] == "/stories?page=2"
 
@@ -207,6 +208,25 @@ def test_story_page_compares_independent_reports(store_client: TestClient) -> No
     single = store_client.get("/stories/harbour")
     assert single.status_code == 200 and "single independent report" in single.text
     assert store_client.get("/stories/nothing-here").status_code == 404
+
+
+def test_pages_follow_the_store_when_it_changes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from storydiff.store import Batch, Store, StoredArticle
+    from storydiff.web import stories
+
+    path = str(tmp_path / "live.duckdb")
+    Store(path).write(Batch(articles=[StoredArticle(HERALD, story_id="one")]))
+    client = TestClient(create_app(path, options=FAST))
+    assert client.get("/stories.json").json()["total"] == 1
+    Store(path).write(Batch(articles=[StoredArticle(GAZETTE, story_id="two")]))
+    os.utime(path)  # a new mtime even on coarse-clock file systems
+    stories.REFRESH_CHECK_S, old = 0.0, stories.REFRESH_CHECK_S
+    try:
+        assert client.get("/stories.json").json()["total"] == 2
+    finally:
+        stories.REFRESH_CHECK_S = old
 
 
 def test_serve_defaults_to_loopback() -> None:

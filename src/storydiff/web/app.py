@@ -43,6 +43,9 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"  # static report
 MAX_CACHED_REPORTS = 64  # comparisons kept in memory (compare results and story pages)
+MAX_CACHED_STORIES = 256  # compared stories kept per store snapshot (report and page dict)
+MAX_CACHED_PAGES = 512  # rendered Stories pages kept per store snapshot
+MAX_CACHED_PAGE_BYTES = 256_000  # bytes; bigger pages are rendered each time
 MAX_PARALLEL_COMPARISONS = 2  # CPU-bound; more would only slow every one down
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")  # story ids and compare keys; no '/', no '..'
 MEDIA = {"json": "application/json", "markdown": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
@@ -312,10 +315,41 @@ def create_app(store_path: str | None = None, *, stories: StoryProvider | None =
             raise HTTPException(404, "no store is open: start with `storydiff serve --db PATH` to browse stories")
         return provider
 
+    responses: OrderedDict[tuple[str, str, int], Response] = OrderedDict()
+
+    async def _snapshot_version() -> int | None:
+        """The provider's snapshot version (pages over one snapshot never change), or None: do not cache."""
+        prov = _provider()
+        fresh = getattr(prov, "fresh_version", None)
+        version = fresh() if fresh is not None else None
+        if version is not None:
+            return version  # checked the file less than REFRESH_CHECK_S ago: no thread hop
+        refresh = getattr(prov, "refresh", None)
+        return await run_in_threadpool(refresh) if refresh is not None else None
+
+    def _remember(key: tuple[str, str, int] | None, response: Response) -> Response:
+        if key is not None and response.status_code == 200 and len(response.body) <= MAX_CACHED_PAGE_BYTES:
+            responses[key] = response
+            while len(responses) > MAX_CACHED_PAGES:
+                responses.popitem(last=False)
+        return response
+
+    def _recall(request: Request, version: int | None) -> tuple[tuple[str, str, int] | None, Response | None]:
+        if version is None:
+            return None, None
+        key = (request.url.path, request.url.query, version)
+        hit = responses.get(key)
+        if hit is not None:
+            responses.move_to_end(key)
+        return key, hit
+
     @app.get("/stories")
     @app.get("/stories.json")
     async def stories_page(request: Request) -> Response:
         prov = _provider()
+        key, hit = _recall(request, await _snapshot_version())
+        if hit is not None:
+            return hit
         params = {k: v for k, v in request.query_params.items()}
         flt, errors = clean_filter(params)
         try:
@@ -328,54 +362,78 @@ def create_app(store_path: str | None = None, *, stories: StoryProvider | None =
         data = {"page": "stories", "title": "Stories", "filters": {f: getattr(flt, f) for f in flt.__slots__},
                 "errors": errors, "stories": rows, "total": total, "page_number": page, "pages": pages,
                 "links": page_links("/stories", params, page, pages), "facets": facets}
-        return render(request, "stories.html.j2", data, as_json=request.url.path.endswith(".json"))
+        return _remember(key, render(request, "stories.html.j2", data, as_json=request.url.path.endswith(".json")))
 
-    facet_cache: dict[str, Any] = {}
+    facet_cache: dict[Any, dict[str, list[str]]] = {}
 
     def _facets(prov: StoryProvider) -> dict[str, list[str]]:
-        if "v" not in facet_cache:
-            facet_cache["v"] = prov.facets()
-        return facet_cache["v"]  # type: ignore[no-any-return]
+        version = getattr(prov, "version", None)
+        if version not in facet_cache:
+            facet_cache.clear()
+            facet_cache[version] = prov.facets()
+        return facet_cache[version]
 
-    def _story_report(story_id: str) -> tuple[Report | None, list[Article], dict[str, Any], list[str]]:
+    story_pages: OrderedDict[str, tuple[Report | None, dict[str, Any]]] = OrderedDict()
+    story_lock = threading.Lock()
+
+    def _story(story_id: str) -> tuple[Report | None, dict[str, Any]]:
+        """A story's comparison and page dict, cached until the store changes."""
         prov = _provider()
-        summary = prov.story(story_id)
+        summary = prov.story(story_id)  # also refreshes the provider's snapshot when the file changed
         if summary is None:
             raise HTTPException(404, f"no story {story_id!r} in the store")
-        articles, copies = prov.story_articles(story_id)
+        refresh = getattr(prov, "refresh", None)
+        version = refresh() if refresh is not None else None
+        articles: list[Article] = []
+        copies = 0
+        if version is None:  # a live provider: key on the articles themselves
+            articles, copies = prov.story_articles(story_id)
+            key = f"{story_id}#{_content_key(articles)}#{copies}"
+        else:
+            key = f"{story_id}@{version}"
+        with story_lock:
+            hit = story_pages.get(key)
+            if hit is not None:
+                story_pages.move_to_end(key)
+                return hit
+        if version is not None:
+            articles, copies = prov.story_articles(story_id)
         notes = []
         if copies:
             notes.append(f"{copies} copies of these reports (syndicated or reprinted) are not shown.")
         if len(articles) > uploads.MAX_SOURCES:
             notes.append(f"Showing the first {uploads.MAX_SOURCES} of {len(articles)} independent reports.")
             articles = articles[: uploads.MAX_SOURCES]
+        report: Report | None = None
         if len(articles) < 2:
-            return None, articles, summary, notes
-        key = "story:" + story_id + ":" + _content_key(articles)
-        item = cache.get(key)
-        if item is None:
-            item = (run_compare(articles), notes)
-            cache.put(key, item)
-        return item[0], articles, summary, notes
+            data = {"page": "single", "title": summary["title"], "story": summary, "notes": notes,
+                    "articles": [{"outlet": a.outlet or a.id, "title": a.title, "published": a.published or "",
+                                  "paragraphs": a.paragraphs} for a in articles], "back": "/stories"}
+        else:
+            report = run_compare(articles)
+            data = story_view(report, base=f"/stories/{story_id}", title=summary["title"], warnings=notes,
+                              back="/stories")
+            data["story"] = summary
+        with story_lock:
+            story_pages[key] = (report, data)
+            while len(story_pages) > MAX_CACHED_STORIES:
+                story_pages.popitem(last=False)
+        return report, data
 
     @app.get("/stories/{name}")
     async def story_page(request: Request, name: str) -> Response:
         story_id, as_json = split_name(name)
-        report, articles, summary, notes = await run_in_threadpool(_story_report, story_id)
-        if report is None:
-            data = {"page": "single", "title": summary["title"], "story": summary, "notes": notes,
-                    "articles": [{"outlet": a.outlet or a.id, "title": a.title, "published": a.published or "",
-                                  "paragraphs": a.paragraphs} for a in articles], "back": "/stories"}
-            return render(request, "single.html.j2", data, as_json=as_json)
-        data = story_view(report, base=f"/stories/{story_id}", title=summary["title"], warnings=notes,
-                          back="/stories")
-        data["story"] = summary
-        return render(request, "story.html.j2", data, as_json=as_json)
+        key, hit = _recall(request, await _snapshot_version())
+        if hit is not None:
+            return hit
+        _, data = await run_in_threadpool(_story, story_id)
+        return _remember(key, render(request, "single.html.j2" if data["page"] == "single" else "story.html.j2",
+                                     data, as_json=as_json))
 
     @app.get("/stories/{name}/{export}")
     async def story_export(name: str, export: str) -> Response:
         story_id, _ = split_name(name)
-        report, *_ = await run_in_threadpool(_story_report, story_id)
+        report, _ = await run_in_threadpool(_story, story_id)
         if report is None:
             raise HTTPException(404, "this story has a single report: there is nothing to compare")
         return _export(report, export, story_id)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -10,6 +15,9 @@ from storydiff.model import Article
 
 PER_PAGE = 50  # stories per page of the list
 MAX_OUTLET_CHOICES = 300  # outlets offered in the filter's suggestion list
+MAX_SEARCH_WORDS = 8  # words of the search box used (all must occur in one article)
+REFRESH_CHECK_S = 2.0  # seconds between two checks of whether the store file changed
+SNAPSHOT_RETRIES = 20  # attempts to open a file the ingest is writing (0.1 s, 0.2 s, ... apart)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,62 +73,161 @@ def _like(text: str) -> str:
 
 
 class StoreStories:
-    """StoryProvider over `storydiff.store.Store`, reading its documented tables (docs/store.md)."""
+    """StoryProvider over `storydiff.store.Store`, reading its documented tables (docs/store.md).
+
+    Pages read an in-memory snapshot of the file, taken again when the file changes (checked at most every
+    `REFRESH_CHECK_S`): opening the DuckDB file costs ~25 ms a time, and a connection held open would lock
+    `storydiff ingest` out of the file for as long as the server runs.
+    """
 
     def __init__(self, store: Any) -> None:
         self.store = store
+        self.path = str(getattr(store, "path", ""))
+        self._lock = threading.Lock()
+        self._mem: Any = None
+        self._stamp: tuple[float, ...] | None = None
+        self._checked = 0.0
+        self.version = 0  # bumped at every new snapshot (caches key on it)
 
-    def _where(self, flt: StoryFilter) -> tuple[str, list[Any]]:
+    # --- the snapshot ----------------------------------------------------------------------------
+
+    def _file_stamp(self) -> tuple[float, ...]:
+        stamp: list[float] = []
+        for p in (self.path, self.path + ".wal"):
+            try:
+                st = os.stat(p)
+                stamp += [st.st_mtime_ns, st.st_size]
+            except OSError:
+                stamp += [0, 0]
+        return tuple(stamp)
+
+    def _snapshot(self) -> Any:
+        import duckdb
+
+        mem = duckdb.connect(":memory:", config={"threads": 1})  # small queries: threads only add overhead
+        literal = "'" + self.path.replace("'", "''") + "'"  # the user's own --db argument, never content
+        for attempt in range(SNAPSHOT_RETRIES):
+            try:
+                mem.execute(f"ATTACH {literal} AS src (READ_ONLY)")
+                break
+            except duckdb.Error:
+                if attempt == SNAPSHOT_RETRIES - 1:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+        try:
+            mem.execute("""CREATE TABLE articles AS SELECT id, seq, url, outlet, title, subtitle, author, published,
+                               published_date, language, body, source, extractor, story_id, duplicate_of,
+                               lower(coalesce(title, '') || ' ' || coalesce(body, '')) AS haystack
+                           FROM src.articles""")
+            mem.execute("""CREATE TABLE stories AS
+                           SELECT s.*, row_number() OVER (ORDER BY s.first_seen DESC NULLS LAST, s.first_seq DESC) AS ord,
+                                  (SELECT list(DISTINCT a.outlet ORDER BY a.outlet) FROM src.articles a
+                                   WHERE a.story_id = s.id AND a.outlet <> '') AS outlet_names
+                           FROM src.stories s""")
+        finally:
+            mem.execute("DETACH src")
+        mem.execute("CREATE INDEX snap_articles_story ON articles (story_id)")
+        mem.execute("CREATE INDEX snap_stories_id ON stories (id)")
+        mem.execute("CREATE INDEX snap_stories_ord ON stories (ord)")
+        return mem
+
+    def fresh_version(self) -> int | None:
+        """The snapshot's version when no check of the file is due (no I/O, no lock), else None."""
+        if self._mem is not None and time.monotonic() - self._checked <= REFRESH_CHECK_S:
+            return self.version
+        return None
+
+    def refresh(self) -> int | None:
+        """Snapshot again if the file changed (checked at most every REFRESH_CHECK_S); the snapshot's version.
+
+        None for an in-memory store, which is read live: pages over it are never cached.
+        """
+        if not self.path or self.path == ":memory:":
+            return None
+        if self._mem is None or time.monotonic() - self._checked > REFRESH_CHECK_S:
+            with self._lock:
+                if self._mem is None or time.monotonic() - self._checked > REFRESH_CHECK_S:
+                    stamp = self._file_stamp()
+                    if stamp != self._stamp:
+                        self._mem = self._snapshot()
+                        self._stamp = stamp
+                        self.version += 1
+                    self._checked = time.monotonic()
+        return self.version
+
+    @contextmanager
+    def _connect(self) -> Iterator[Any]:
+        if not self.path or self.path == ":memory:":
+            with self.store.connect() as con:  # an in-memory store: nothing to snapshot
+                yield con
+            return
+        self.refresh()
+        cur = self._mem.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    # --- queries ---------------------------------------------------------------------------------
+
+    def _where(self, flt: StoryFilter, snapshot: bool) -> tuple[str, list[Any]]:
         where, params = ["TRUE"], []  # type: ignore[var-annotated]
-        article_conds, article_params = [], []  # type: ignore[var-annotated]
+        conds, cond_params = [], []  # type: ignore[var-annotated]
         if flt.since:
-            article_conds.append("published_date >= ?::DATE")
-            article_params.append(flt.since)
+            conds.append("published_date >= ?::DATE")
+            cond_params.append(flt.since)
         if flt.until:
-            article_conds.append("published_date <= ?::DATE")
-            article_params.append(flt.until)
+            conds.append("published_date <= ?::DATE")
+            cond_params.append(flt.until)
         if flt.outlet:
-            article_conds.append("outlet ILIKE ? ESCAPE '\\'")
-            article_params.append(_like(flt.outlet))
+            conds.append("outlet ILIKE ? ESCAPE '\\'")
+            cond_params.append(_like(flt.outlet))
         if flt.language:
-            article_conds.append("language = ?")
-            article_params.append(flt.language)
-        if flt.q:
-            for word in flt.q.split()[:8]:
-                article_conds.append("(title ILIKE ? ESCAPE '\\' OR body ILIKE ? ESCAPE '\\')")
-                article_params += [_like(word)] * 2
-        if article_conds:
-            where.append(f"s.id IN (SELECT story_id FROM articles WHERE {' AND '.join(article_conds)})")
-            params += article_params
+            conds.append("language = ?")
+            cond_params.append(flt.language)
+        for word in flt.q.split()[:MAX_SEARCH_WORDS]:
+            if snapshot:
+                conds.append("contains(haystack, ?)")
+                cond_params.append(word.lower())
+            else:
+                conds.append("(title ILIKE ? ESCAPE '\\' OR body ILIKE ? ESCAPE '\\')")
+                cond_params += [_like(word)] * 2
+        if conds:
+            where.append(f"s.id IN (SELECT story_id FROM articles WHERE {' AND '.join(conds)})")
+            params += cond_params
         return " AND ".join(where), params
 
     def list_stories(self, flt: StoryFilter, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         """One page of stories, newest first, with their outlets, and the total count."""
-        where, params = self._where(flt)
-        sql = f"""SELECT s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets,
-                         count(*) OVER () AS total
-                  FROM stories s WHERE {where}
-                  ORDER BY s.first_seen DESC NULLS LAST, s.first_seq DESC
-                  LIMIT {int(limit)} OFFSET {int(offset)}"""
-        with self.store.connect() as con:
-            rows = con.execute(sql, params).fetchall()
-            ids = [r[0] for r in rows]
-            outlets: dict[str, list[str]] = {}
-            if ids:
-                for sid, names in con.execute(
-                    "SELECT story_id, list(DISTINCT outlet ORDER BY outlet) FROM articles "
-                    "WHERE story_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY story_id", [ids]).fetchall():
-                    outlets[sid] = [o for o in names or () if o]
-            total = rows[0][7] if rows else 0
-            if not rows and offset:
-                total = con.execute(f"SELECT count(*) FROM stories s WHERE {where}", params).fetchone()[0]
+        with self._connect() as con:
+            snapshot = con is not None and self._mem is not None and self.path != ":memory:"
+            where, params = self._where(flt, snapshot)
+            if snapshot and where == "TRUE":  # no filter: the page is a range of the precomputed order
+                rows = con.execute(
+                    """SELECT s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets,
+                              s.outlet_names FROM stories s WHERE s.ord > ? AND s.ord <= ? ORDER BY s.ord""",
+                    [int(offset), int(offset) + int(limit)]).fetchall()
+            elif snapshot:
+                rows = con.execute(
+                    f"""SELECT s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets,
+                               s.outlet_names FROM stories s WHERE {where}
+                        ORDER BY s.ord LIMIT {int(limit)} OFFSET {int(offset)}""", params).fetchall()
+            else:
+                rows = con.execute(
+                    f"""SELECT s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets,
+                               (SELECT list(DISTINCT a.outlet ORDER BY a.outlet) FROM articles a
+                                WHERE a.story_id = s.id AND a.outlet <> '')
+                        FROM stories s WHERE {where}
+                        ORDER BY s.first_seen DESC NULLS LAST, s.first_seq DESC
+                        LIMIT {int(limit)} OFFSET {int(offset)}""", params).fetchall()
+            total = con.execute(f"SELECT count(*) FROM stories s WHERE {where}", params).fetchone()[0]
         return [{"id": r[0], "title": r[1] or "(untitled)", "first_seen": r[2] or "", "last_seen": r[3] or "",
-                 "articles": r[4], "reports": r[5], "outlets": r[6], "outlet_names": outlets.get(r[0], [])}
+                 "articles": r[4], "reports": r[5], "outlets": r[6], "outlet_names": [o for o in r[7] or () if o]}
                 for r in rows], int(total)
 
     def story(self, story_id: str) -> dict[str, Any] | None:
         """One story's summary row, or None."""
-        with self.store.connect() as con:
+        with self._connect() as con:
             r = con.execute("SELECT id, title, first_seen, last_seen, articles, reports, outlets "
                             "FROM stories WHERE id = ?", [story_id]).fetchone()
         if r is None:
@@ -129,14 +236,19 @@ class StoreStories:
                 "articles": r[4], "reports": r[5], "outlets": r[6]}
 
     def story_articles(self, story_id: str) -> tuple[list[Article], int]:
-        """The story's independent reports (copies excluded) and the number of copies."""
-        stored = self.store.articles(story_id=story_id)
-        independent = [s.article for s in stored if s.duplicate_of is None]
-        return independent, len(stored) - len(independent)
+        """The story's independent reports (copies excluded) in arrival order, and the number of copies."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT id, body, title, source, url, outlet, author, published, subtitle, language, extractor, "
+                "duplicate_of FROM articles WHERE story_id = ? ORDER BY seq", [story_id]).fetchall()
+        independent = [Article(id=r[0], body=r[1] or "", title=r[2] or "", source=r[3] or "", url=r[4] or "",
+                               outlet=r[5] or "", author=r[6] or "", published=r[7], subtitle=r[8] or "",
+                               language=r[9] or "", extractor=r[10] or "") for r in rows if r[11] is None]
+        return independent, len(rows) - len(independent)
 
     def facets(self) -> dict[str, list[str]]:
         """The most common outlets and every language, for the filter form."""
-        with self.store.connect() as con:
+        with self._connect() as con:
             outlets = [r[0] for r in con.execute(
                 "SELECT outlet FROM articles WHERE outlet IS NOT NULL AND outlet <> '' GROUP BY outlet "
                 f"ORDER BY count(*) DESC, outlet LIMIT {MAX_OUTLET_CHOICES}").fetchall()]
