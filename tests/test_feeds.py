@@ -104,3 +104,13 @@ def test_sitemap_with_a_thousand_urls_over_http(tmp_path):
         fetcher.close()
     assert index.kind == "sitemap-index" and len(index.items) == 1001  # the repeat is merged
     assert [(s.where, s.reason) for s in index.skipped] == [(srv.url("/missing.xml"), "HTTP 404 Not Found")]
+
+
+def test_tracking_parameters_are_dropped_so_one_article_is_one_link():
+    rss = (b'<rss version="2.0"><channel><title>T</title>'
+           b"<item><link>https://a.example/n/1?utm_source=rss&amp;utm_medium=feed</link></item>"
+           b"<item><link>https://a.example/n/1?utm_source=twitter</link></item>"
+           b"<item><link>https://a.example/n/2?id=7&amp;fbclid=abc</link></item></channel></rss>")
+    feed = parse_feed(rss, url="https://a.example/rss")
+    assert [i.url for i in feed.items] == ["https://a.example/n/1", "https://a.example/n/2?id=7"]
+    assert [s.reason for s in feed.skipped] == ["same link as entry 1"]

@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from storydiff.errors import InputError
 from storydiff.model import _Plain
@@ -25,6 +25,8 @@ MAX_CHILD_SITEMAPS = 50  # sitemaps of an index that are read (the newest listed
 MAX_URL_CHARS = 2048  # longer links are skipped
 MAX_TITLE_CHARS = 500  # characters of an entry title kept
 SNIFF_BYTES = 4096  # bytes inspected to tell a sitemap from a feed
+TRACKING_PREFIXES = ("utm_",)  # query parameters that only say where a click came from
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid"})
 
 _SITEMAP_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(urlset|sitemapindex)[\s>]")
 
@@ -111,13 +113,23 @@ class _Links:
         if len(absolute) > MAX_URL_CHARS:
             self.skipped.append(Skipped(where, f"link is over {MAX_URL_CHARS} characters"))
             return
-        absolute = absolute.split("#", 1)[0]
+        absolute = _untracked(absolute.split("#", 1)[0])
         if absolute in self.seen:
             self.skipped.append(Skipped(where, f"same link as {self.seen[absolute]}"))
             return
         self.seen[absolute] = where
         title = " ".join(str(fields.pop("title", "") or "").split())[:MAX_TITLE_CHARS]
         self.items.append(FeedItem(absolute, title, **fields))
+
+
+def _untracked(url: str) -> str:
+    """The link without campaign-tracking parameters (utm_*, fbclid, gclid...), so one article is one link."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not k.lower().startswith(TRACKING_PREFIXES) and k.lower() not in TRACKING_PARAMS]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
 
 
 def _iso(parsed: time.struct_time | None) -> str | None:
