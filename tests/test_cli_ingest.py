@@ -101,3 +101,22 @@ def test_export_both_formats(db: Path, tmp_path: Path) -> None:
         assert len(rows) == 13
         assert sum(1 for r in rows if r[5]) == 1
         assert (out / f"stories.{fmt}").is_file()
+
+
+def test_real_stories_stage_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The default placer (story clusterer) groups the fixture's bridge reports; `story` compares them."""
+    db = str(tmp_path / "real.duckdb")
+    assert main(["ingest", str(DATA), "--db", db]) == 2
+    capsys.readouterr()
+    assert main(["stories", "--db", db, "--search", "Eldmoor Gazette", "--format", "json"]) == 0
+    assert capsys.readouterr().out == ""  # search looks at titles and text, not outlet names
+    assert main(["stories", "--db", db, "--outlet", "Eldmoor Gazette", "--format", "json"]) == 0
+    (bridge,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert {"Eldmoor Gazette", "Northwire", "Valley Courier"} <= set(bridge["outlets"])
+    assert main(["stories", "--db", db, "--outlet", "Rivertown Herald", "--format", "json"]) == 0
+    (library,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert library["id"] != bridge["id"] and "Valley Courier" in library["outlets"]
+    assert main(["story", bridge["id"], "--db", db, "--format", "json", "--no-model",
+                 "--embedder", "hashing"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["articles"]) == bridge["reports"] and report["alignments"]
