@@ -22,6 +22,7 @@ class Background:
         self.sim_mean = 0.0
         self.sim_m2 = 0.0  # Welford's running sum of squared deviations
         self._rng = np.random.default_rng(seed)
+        self._kept: list[np.ndarray] = []  # vectors waiting to enter the reservoir
 
     @property
     def mean(self) -> np.ndarray:
@@ -54,11 +55,19 @@ class Background:
                 sims = (others @ mine) / np.maximum(norms, 1e-9)
                 self._fold(sims.astype(np.float64))
             if len(self.reservoir) < RESERVOIR:
-                self.reservoir = np.vstack([self.reservoir, vec[None].astype(np.float32)])
+                self._kept.append(vec.astype(np.float32))
+                if len(self._kept) >= 64 or len(self.reservoir) + len(self._kept) >= RESERVOIR or len(self.reservoir) < 2:
+                    self._flush()
             else:
                 slot = int(self._rng.integers(0, self.n))
                 if slot < RESERVOIR:
                     self.reservoir[slot] = vec
+
+    def _flush(self) -> None:
+        """Move buffered vectors into the reservoir (one stack instead of one per vector)."""
+        if self._kept:
+            self.reservoir = np.vstack([self.reservoir, np.asarray(self._kept, dtype=np.float32)])
+            self._kept = []
 
     def _fold(self, sims: np.ndarray) -> None:
         """Merge a batch of similarity samples into the running mean and M2 (Chan et al.)."""
@@ -75,6 +84,7 @@ class Background:
 
     def to_state(self) -> dict[str, object]:
         """Plain data for saving."""
+        self._flush()
         return {"dims": self.dims, "n": self.n, "total": self.total.tolist(),
                 "reservoir": self.reservoir.tolist(), "pairs": self.pairs,
                 "sim_mean": self.sim_mean, "sim_m2": self.sim_m2}

@@ -48,14 +48,10 @@ class ClusterOptions:
 
 @dataclass(slots=True)
 class _Story:
-    """Mutable bookkeeping of one open story."""
+    """The non-numeric part of one open story (its numbers live in the clusterer's arrays)."""
 
     id: str
-    count: int
-    first: float | None
-    last: float | None
-    names: Counter[str] = field(default_factory=Counter)
-    touched: int = 0  # arrival number of its latest article (evicts untimed stories)
+    names: Counter[str] = field(default_factory=Counter)  # name -> articles of the story using it
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +73,12 @@ class StoryClusterer:
         self.backend: str = self._embedder.name
         self._dims: int | None = None
         self._bg: Background | None = None
-        self._stories: list[_Story] = []  # open stories, row i of _sums
-        self._sums = np.zeros((0, 0), dtype=np.float32)  # raw vector sums of the open stories
+        self._stories: list[_Story] = []  # open stories; row i of the arrays below
+        self._sums = np.zeros((0, 0), dtype=np.float32)  # raw vector sum per open story (rows >= len unused)
+        self._counts = np.zeros(0, dtype=np.float64)  # articles per open story
+        self._first = np.zeros(0, dtype=np.float64)  # earliest publication time (nan: unknown)
+        self._last = np.zeros(0, dtype=np.float64)  # latest publication time (nan: unknown)
+        self._touched = np.zeros(0, dtype=np.int64)  # arrival number of its latest article
         self._df: Counter[str] = Counter()  # articles containing each name (for name weights)
         self._seen = 0  # articles placed
         self._closed = 0  # stories closed so far
@@ -107,23 +107,17 @@ class StoryClusterer:
         row, score = self._best(vector, when, art_names)
         for name in art_names:
             self._df[name] += 1
-        if row < 0:
-            story = _Story(f"s-{article.id}", 0, when, when, touched=self._seen)
-            self._stories.append(story)
-            self._sums = np.vstack([self._sums, np.zeros((1, self._dims or 0), dtype=np.float32)])
-            row, new = len(self._stories) - 1, True
-        else:
-            story, new = self._stories[row], False
+        new = row < 0
+        if new:
+            row = self._open(_Story(f"s-{article.id}"))
         self._sums[row] += vector
-        story.count += 1
-        story.touched = self._seen
-        story.names.update(art_names)
+        self._counts[row] += 1
+        self._touched[row] = self._seen
+        self._stories[row].names.update(art_names)
         if when is not None:
-            story.first = when if story.first is None else min(story.first, when)
-            story.last = when if story.last is None else max(story.last, when)
-        story_id = story.id
-        if not new:
-            story_id = self._merge_from(row)
+            self._first[row] = np.fmin(self._first[row], when)
+            self._last[row] = np.fmax(self._last[row], when)
+        story_id = self._stories[row].id if new else self._merge_from(row)
         return Placed(article.id, story_id, new, score)
 
     def add_many(self, articles: Sequence[Article]) -> list[str]:
@@ -142,10 +136,10 @@ class StoryClusterer:
 
     def resolve(self, story_id: str) -> str:
         """The story a (possibly merged) story id now belongs to."""
-        seen = 0
-        while story_id in self.aliases and seen < 1000:
+        hops = 0
+        while story_id in self.aliases and hops < len(self.aliases):
             story_id = self.aliases[story_id]
-            seen += 1
+            hops += 1
         return story_id
 
     def drain_merges(self) -> list[tuple[str, str]]:
@@ -162,6 +156,11 @@ class StoryClusterer:
 
     def to_state(self) -> dict[str, Any]:
         """The whole index as plain JSON-ready data (centroid sums, counts, times, names, background)."""
+        n = len(self._stories)
+
+        def opt(x: float) -> float | None:
+            return None if math.isnan(x) else float(x)
+
         return {
             "version": STATE_VERSION,
             "backend": self.backend,
@@ -172,11 +171,13 @@ class StoryClusterer:
             "newest": self._newest,
             "df": dict(self._df),
             "aliases": dict(self.aliases),
+            "pending": [list(p) for p in self._pending],
             "background": self._bg.to_state() if self._bg else None,
             "stories": [
-                {"id": s.id, "count": s.count, "first": s.first, "last": s.last, "names": dict(s.names),
-                 "touched": s.touched, "sum": self._sums[i].tolist()}
-                for i, s in enumerate(self._stories)
+                {"id": s.id, "count": int(self._counts[i]), "first": opt(self._first[i]),
+                 "last": opt(self._last[i]), "touched": int(self._touched[i]), "names": dict(s.names),
+                 "sum": self._sums[i].tolist()}
+                for i, s in enumerate(self._stories[:n])
             ],
         }
 
@@ -185,22 +186,25 @@ class StoryClusterer:
         """Resume from `to_state` output; the backend must be the one that built it."""
         if state.get("version") != STATE_VERSION:
             raise UsageError(f"clusterer state version {state.get('version')!r} is not {STATE_VERSION}")
-        options = ClusterOptions(**state["options"])
-        self = cls(options, embedder=embedder)
+        self = cls(ClusterOptions(**state["options"]), embedder=embedder)
         if self.backend != state["backend"]:
             raise UsageError(f"clusterer state was built with {state['backend']}, not {self.backend}: "
                              "re-cluster, or install the backend it used")
-        self._dims = state["dims"]
-        self._seen = state["seen"]
-        self._closed = state["closed"]
-        self._newest = state["newest"]
+        self._seen, self._closed, self._newest = state["seen"], state["closed"], state["newest"]
         self._df = Counter(state["df"])
         self.aliases = dict(state["aliases"])
-        self._bg = Background.from_state(state["background"]) if state["background"] else None
-        self._stories = [_Story(s["id"], s["count"], s["first"], s["last"], Counter(s["names"]), s["touched"])
-                         for s in state["stories"]]
-        dims = self._dims or 0
-        self._sums = np.asarray([s["sum"] for s in state["stories"]], dtype=np.float32).reshape(-1, dims)
+        self._pending = [tuple(p) for p in state.get("pending", [])]  # type: ignore[misc]
+        if state["dims"] is not None:
+            self._ensure(int(state["dims"]))
+        if state["background"]:
+            self._bg = Background.from_state(state["background"])
+        for s in state["stories"]:
+            row = self._open(_Story(s["id"], Counter(s["names"])))
+            self._sums[row] = np.asarray(s["sum"], dtype=np.float32)
+            self._counts[row] = s["count"]
+            self._first[row] = math.nan if s["first"] is None else s["first"]
+            self._last[row] = math.nan if s["last"] is None else s["last"]
+            self._touched[row] = s["touched"]
         return self
 
     # --- internals ----------------------------------------------------------------------------
@@ -213,25 +217,50 @@ class StoryClusterer:
         elif dims != self._dims:
             raise UsageError(f"vector of {dims} dimensions given to a clusterer of {self._dims}")
 
+    def _open(self, story: _Story) -> int:
+        """Add an empty story row (growing the arrays by doubling) and return its row."""
+        row = len(self._stories)
+        if row >= len(self._counts):
+            cap = max(64, 2 * len(self._counts))
+            self._sums = _grow(self._sums, cap, 0.0)
+            self._counts = _grow(self._counts, cap, 0.0)
+            self._first = _grow(self._first, cap, math.nan)
+            self._last = _grow(self._last, cap, math.nan)
+            self._touched = _grow(self._touched, cap, 0)
+        self._stories.append(story)
+        self._sums[row] = 0.0
+        self._counts[row] = 0.0
+        self._first[row] = self._last[row] = math.nan
+        self._touched[row] = self._seen
+        return row
+
+    def _remove(self, row: int) -> None:
+        """Close one story row by moving the last row into its place."""
+        end = len(self._stories) - 1
+        if row != end:
+            for arr in (self._sums, self._counts, self._first, self._last, self._touched):
+                arr[row] = arr[end]
+            self._stories[row] = self._stories[end]
+        self._stories.pop()
+
     def _close_idle(self, when: float | None) -> None:
         """Drop stories idle beyond `active_days` (or the oldest ones past `max_active`) from the candidates."""
         opts = self.options
-        keep: list[int] = []
         if when is not None:
             self._newest = when if self._newest is None else max(self._newest, when)
-        horizon = None if self._newest is None else self._newest - opts.active_days * DAY
-        over = len(self._stories) - opts.max_active
-        if horizon is None and over <= 0:
-            return
-        cutoff = sorted(s.touched for s in self._stories)[over] if over > 0 else -1
-        for i, s in enumerate(self._stories):
-            idle = horizon is not None and s.last is not None and s.last < horizon
-            if not idle and s.touched >= cutoff:
-                keep.append(i)
-        if len(keep) < len(self._stories):
-            self._closed += len(self._stories) - len(keep)
-            self._stories = [self._stories[i] for i in keep]
-            self._sums = self._sums[keep]
+        n = len(self._stories)
+        drop = np.zeros(n, dtype=bool)
+        if self._newest is not None:
+            with np.errstate(invalid="ignore"):
+                drop |= self._last[:n] < self._newest - opts.active_days * DAY
+        over = n - int(drop.sum()) - opts.max_active
+        if over > 0:
+            order = np.argsort(np.where(drop, -1, self._touched[:n]), kind="stable")
+            drop[order[: int(drop.sum()) + over]] = True
+        if drop.any():
+            for row in sorted(np.flatnonzero(drop), reverse=True):
+                self._remove(int(row))
+            self._closed += int(drop.sum())
 
     def _z(self, centred: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Cosine of centred story sums with a centred query, in sd above unrelated similarity."""
@@ -242,12 +271,16 @@ class StoryClusterer:
 
     def _centred(self) -> np.ndarray:
         assert self._bg is not None
-        counts = np.fromiter((s.count for s in self._stories), dtype=np.float32, count=len(self._stories))
-        return self._sums - counts[:, None] * self._bg.mean[None, :]
+        n = len(self._stories)
+        return self._sums[:n] - (self._counts[:n, None] * self._bg.mean[None, :]).astype(np.float32)
 
-    def _gap_penalty(self, gaps_days: np.ndarray) -> np.ndarray:
-        opts = self.options
-        return opts.z_per_day * np.maximum(0.0, gaps_days - opts.grace_days)
+    def _penalty(self, lo: float, hi: float) -> np.ndarray:
+        """sd taken off each open story for the time between its span and [lo, hi] (0 when unknown)."""
+        n = len(self._stories)
+        with np.errstate(invalid="ignore"):
+            gap = np.fmax(np.fmax(self._first[:n] - hi, lo - self._last[:n]), 0.0)
+        days = np.nan_to_num(gap, nan=0.0) / DAY
+        return self.options.z_per_day * np.maximum(0.0, days - self.options.grace_days)
 
     def _best(self, vector: np.ndarray, when: float | None, art_names: frozenset[str]) -> tuple[int, float]:
         """The open story this article should join (-1: none) and its score."""
@@ -256,41 +289,38 @@ class StoryClusterer:
         assert self._bg is not None
         z = self._z(self._centred(), vector - self._bg.mean)
         if when is not None:
-            gaps = np.array([_interval_gap(when, when, s.first, s.last) for s in self._stories]) / DAY
-            z = z - self._gap_penalty(gaps)
+            z = z - self._penalty(when, when)
         if art_names and self.options.name_weight:
-            top = np.argsort(-z)[:NAME_CANDIDATES]
+            top = np.argpartition(-z, NAME_CANDIDATES)[:NAME_CANDIDATES] if len(z) > NAME_CANDIDATES else range(len(z))
             for i in top:
-                z[i] += self.options.name_weight * self._name_overlap(art_names, self._stories[i])
+                z[i] += self.options.name_weight * self._name_overlap(art_names, int(i))
         row = int(np.argmax(z))
         score = float(z[row])
         return (row if score >= self.options.join_z else -1), score
 
-    def _name_overlap(self, art_names: frozenset[str], story: _Story) -> float:
+    def _name_overlap(self, art_names: frozenset[str], row: int) -> float:
         """Share of the article's names (weighted by rarity) that the story's articles commonly use."""
         total = hit = 0.0
         n = max(self._seen, 2)
+        story, count = self._stories[row].names, self._counts[row]
         for name in art_names:
             weight = math.log(n / (1 + self._df[name]))
             if weight <= 0:
                 continue
             total += weight
-            hit += weight * story.names.get(name, 0) / story.count
+            hit += weight * story.get(name, 0) / count
         return hit / total if total else 0.0
 
     def _merge_from(self, row: int) -> str:
         """Merge story `row` with any open story whose centroid is now as close as a member; return its id."""
-        assert self._bg is not None
         for _ in range(MERGE_ROUNDS):
             if len(self._stories) < 2:
                 break
             centred = self._centred()
             z = self._z(centred, centred[row])
             z[row] = -np.inf
-            me = self._stories[row]
-            if me.first is not None:
-                gaps = np.array([_interval_gap(me.first, me.last, s.first, s.last) for s in self._stories]) / DAY
-                z = z - self._gap_penalty(gaps)
+            if not math.isnan(self._first[row]):
+                z = z - self._penalty(float(self._first[row]), float(self._last[row]))
             other = int(np.argmax(z))
             if z[other] < self.options.merge_z:
                 break
@@ -299,28 +329,25 @@ class StoryClusterer:
 
     def _absorb(self, a: int, b: int) -> int:
         """Merge two open stories into the larger (older on a tie); return the survivor's row."""
-        sa, sb = self._stories[a], self._stories[b]
-        keep, drop = (a, b) if (sa.count, -sa.touched) >= (sb.count, -sb.touched) else (b, a)
-        k, d = self._stories[keep], self._stories[drop]
+        keep, drop = (a, b) if (self._counts[a], -self._touched[a]) >= (self._counts[b], -self._touched[b]) else (b, a)
         self._sums[keep] += self._sums[drop]
-        k.count += d.count
-        k.names.update(d.names)
-        k.touched = max(k.touched, d.touched)
-        times = [t for t in (k.first, k.last, d.first, d.last) if t is not None]
-        if times:
-            k.first, k.last = min(times), max(times)
-        self.aliases[d.id] = k.id
-        self._pending.append((d.id, k.id))
-        del self._stories[drop]
-        self._sums = np.delete(self._sums, drop, axis=0)
-        return keep if keep < drop else keep - 1
+        self._counts[keep] += self._counts[drop]
+        self._stories[keep].names.update(self._stories[drop].names)
+        self._touched[keep] = max(self._touched[keep], self._touched[drop])
+        self._first[keep] = np.fmin(self._first[keep], self._first[drop])
+        self._last[keep] = np.fmax(self._last[keep], self._last[drop])
+        kept_id, dropped_id = self._stories[keep].id, self._stories[drop].id
+        self.aliases[dropped_id] = kept_id
+        self._pending.append((dropped_id, kept_id))
+        self._remove(drop)
+        return next(i for i, s in enumerate(self._stories) if s.id == kept_id)
 
 
-def _interval_gap(a0: float | None, a1: float | None, b0: float | None, b1: float | None) -> float:
-    """Seconds between two time spans (0 when they overlap or a time is unknown)."""
-    if a0 is None or a1 is None or b0 is None or b1 is None:
-        return 0.0
-    return max(0.0, b0 - a1, a0 - b1)
+def _grow(arr: np.ndarray, rows: int, fill: float) -> np.ndarray:
+    """A copy of `arr` with `rows` rows, the new ones set to `fill`."""
+    out = np.full((rows, *arr.shape[1:]), fill, dtype=arr.dtype)
+    out[: len(arr)] = arr
+    return out
 
 
 def _load_embedder(backend: str) -> Any:
