@@ -87,7 +87,8 @@ class Background:
         self._flush()
         return {"dims": self.dims, "n": self.n, "total": self.total.tolist(),
                 "reservoir": self.reservoir.tolist(), "pairs": self.pairs,
-                "sim_mean": self.sim_mean, "sim_m2": self.sim_m2}
+                "sim_mean": self.sim_mean, "sim_m2": self.sim_m2,
+                "rng": self._rng.bit_generator.state}
 
     @classmethod
     def from_state(cls, state: dict[str, object]) -> Background:
@@ -99,4 +100,6 @@ class Background:
         bg.pairs = int(state["pairs"])  # type: ignore[call-overload]
         bg.sim_mean = float(state["sim_mean"])  # type: ignore[arg-type]
         bg.sim_m2 = float(state["sim_m2"])  # type: ignore[arg-type]
+        if state.get("rng"):
+            bg._rng.bit_generator.state = state["rng"]
         return bg
