@@ -262,17 +262,22 @@ class StoryClusterer:
                 self._remove(int(row))
             self._closed += int(drop.sum())
 
-    def _z(self, centred: np.ndarray, query: np.ndarray) -> np.ndarray:
-        """Cosine of centred story sums with a centred query, in sd above unrelated similarity."""
-        assert self._bg is not None
-        norms = np.linalg.norm(centred, axis=1) * max(float(np.linalg.norm(query)), 1e-9)
-        cos = (centred @ query) / np.maximum(norms, 1e-9)
-        return (cos - self._bg.centre) / self._bg.sd
+    def _z(self, query_sum: np.ndarray, query_count: float) -> np.ndarray:
+        """Centred cosine of every open story with a query (a vector sum of `query_count` articles), in sd.
 
-    def _centred(self) -> np.ndarray:
+        Centring is done algebraically (s - n mu) so no centred copy of the story matrix is built.
+        """
         assert self._bg is not None
         n = len(self._stories)
-        return self._sums[:n] - (self._counts[:n, None] * self._bg.mean[None, :]).astype(np.float32)
+        mu = self._bg.mean
+        sums, counts = self._sums[:n], self._counts[:n]
+        query = query_sum - query_count * mu
+        dots = sums @ query - counts * float(mu @ query)
+        sq = np.einsum("ij,ij->i", sums, sums, dtype=np.float64)
+        norms2 = sq - 2 * counts * (sums @ mu) + counts**2 * float(mu @ mu)
+        norms = np.sqrt(np.maximum(norms2, 1e-12)) * max(float(np.linalg.norm(query)), 1e-9)
+        cos = dots / norms
+        return (cos - self._bg.centre) / self._bg.sd
 
     def _penalty(self, lo: float, hi: float) -> np.ndarray:
         """sd taken off each open story for the time between its span and [lo, hi] (0 when unknown)."""
@@ -287,7 +292,7 @@ class StoryClusterer:
         if not self._stories:
             return -1, math.nan
         assert self._bg is not None
-        z = self._z(self._centred(), vector - self._bg.mean)
+        z = self._z(vector, 1.0)
         if when is not None:
             z = z - self._penalty(when, when)
         if art_names and self.options.name_weight:
@@ -316,8 +321,7 @@ class StoryClusterer:
         for _ in range(MERGE_ROUNDS):
             if len(self._stories) < 2:
                 break
-            centred = self._centred()
-            z = self._z(centred, centred[row])
+            z = self._z(self._sums[row].copy(), float(self._counts[row]))
             z[row] = -np.inf
             if not math.isnan(self._first[row]):
                 z = z - self._penalty(float(self._first[row]), float(self._last[row]))
