@@ -113,10 +113,14 @@ def test_real_stories_stage_end_to_end(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["stories", "--db", db, "--outlet", "Eldmoor Gazette", "--format", "json"]) == 0
     (bridge,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert {"Eldmoor Gazette", "Northwire", "Valley Courier"} <= set(bridge["outlets"])
+    assert bridge["copies"] == 1  # Coastline Post reprints the Northwire copy (MinHash LSH)
     assert main(["stories", "--db", db, "--outlet", "Rivertown Herald", "--format", "json"]) == 0
     (library,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert library["id"] != bridge["id"] and "Valley Courier" in library["outlets"]
     assert main(["story", bridge["id"], "--db", db, "--format", "json", "--no-model",
                  "--embedder", "hashing"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    out, err = capsys.readouterr()
+    report = json.loads(out)
     assert len(report["articles"]) == bridge["reports"] and report["alignments"]
+    assert "Coastline Post" in err and "reprints northwire-" in err
+    assert "Coastline Post" not in {a["outlet"] for a in report["articles"]}

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from storydiff.errors import InputError, NoArticleError
+from storydiff.errors import InputError, NoArticleError, StoreError
 from storydiff.ingest.extract import slugify
 from storydiff.ingest.sources import (
     MAX_CSV_FIELD,
@@ -413,6 +413,7 @@ def _extracted(executor: Executor, raws: Iterator[RawInput],
 # --- the stories stage -------------------------------------------------------------------------
 
 CLUSTER_STATE_KEY = "stories.cluster"  # the clusterer's saved index in the store's `state` table
+DEDUPE_STATE_KEY = "stories.dedupe"  # the near-duplicate index's saved state
 
 
 def default_placer(store: Store) -> Placer:
@@ -420,55 +421,64 @@ def default_placer(store: Store) -> Placer:
     return StoryPlacer(store)
 
 
+def _load_state(store: Store, key: str) -> dict[str, Any] | None:
+    blob = store.get_state(key)
+    if blob is None:
+        return None
+    try:
+        return json.loads(zlib.decompress(blob))  # type: ignore[no-any-return]
+    except (zlib.error, ValueError) as exc:
+        raise StoreError(f"{store.path}: the saved {key!r} state cannot be read ({exc})") from None
+
+
+def _dump_state(state: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(state, separators=(",", ":")).encode("utf-8"), 1)
+
+
 class StoryPlacer:
-    """Copies first (an exact or near-duplicate joins its original's story), then the story clusterer."""
+    """Copies first (MinHash LSH: a reprint joins its original's story), then the story clusterer.
+
+    Both indexes are resumed from the store's `state` table and saved back with every batch.
+    """
 
     def __init__(self, store: Store, options: Any = None) -> None:
         from storydiff.stories.cluster import StoryClusterer
+        from storydiff.stories.dedupe import DedupeIndex
 
         self.store = store
-        blob = store.get_state(CLUSTER_STATE_KEY)
-        self.clusterer = (StoryClusterer.from_state(json.loads(zlib.decompress(blob))) if blob
-                          else StoryClusterer(options))
-        self._bodies: dict[str, str] = {}  # normalised body -> first article with it (this run)
+        cluster_state = _load_state(store, CLUSTER_STATE_KEY)
+        dedupe_state = _load_state(store, DEDUPE_STATE_KEY)
+        try:
+            self.clusterer = StoryClusterer.from_state(cluster_state) if cluster_state else StoryClusterer(options)
+            self.dedupe = DedupeIndex.from_state(dedupe_state) if dedupe_state else DedupeIndex()
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"{store.path}: the saved stories state cannot be resumed ({exc})") from None
         self._story_of: dict[str, str] = {}  # article id -> story id (this run)
 
     def place_many(self, articles: Sequence[Article]) -> list[Placement]:
         """Place a batch (already in time order): copies take their original's story; the rest are clustered."""
-        copies: dict[int, tuple[str, float, Any]] = {}
-        for i, art in enumerate(articles):
-            found = self._copy_of(art)
-            if found is not None:
-                copies[i] = found
+        copies = {i: dup for i, art in enumerate(articles) if (dup := self.dedupe.add(art)) is not None}
         independent = [a for i, a in enumerate(articles) if i not in copies]
         stories = iter(self.clusterer.add_many(independent))
-        originals = self.store.story_ids({orig for orig, _, _ in copies.values()} - set(self._story_of))
+        wanted = {d.duplicate_of for d in copies.values()} - set(self._story_of)
+        stored = self.store.story_ids(wanted)
         out = []
         for i, art in enumerate(articles):
-            if i in copies:
-                orig, similarity, edits = copies[i]
-                story = self._story_of.get(orig) or originals.get(orig) or f"s-{orig}"
-                out.append(Placement(self.clusterer.resolve(story), duplicate_of=orig, similarity=similarity,
-                                     edits=edits))
+            dup = copies.get(i)
+            if dup is None:
+                out.append(Placement(next(stories)))
             else:
-                story = next(stories)
-                out.append(Placement(story))
+                # the original is in this run, or in the store; else (its story unknown) it starts one
+                story = self._story_of.get(dup.duplicate_of) or stored.get(dup.duplicate_of) or f"s-{art.id}"
+                edits = {**dup.edits.to_dict(), "containment": dup.containment}
+                out.append(Placement(self.clusterer.resolve(story), duplicate_of=dup.duplicate_of,
+                                     similarity=dup.similarity, edits=edits))
             self._story_of[art.id] = out[-1].story_id
         return out
 
     def place(self, article: Article) -> Placement:
         """Place one article."""
         return self.place_many([article])[0]
-
-    def _copy_of(self, article: Article) -> tuple[str, float, Any] | None:
-        """(original id, similarity, edits) when the article reprints an earlier one."""
-        key = " ".join(article.body.lower().split())
-        if not key:
-            return None
-        if key in self._bodies:
-            return self._bodies[key], 1.0, {"kind": "exact"}
-        self._bodies[key] = article.id
-        return None
 
     def merges(self) -> list[tuple[str, str]]:
         """Stories merged since the last call: (absorbed, surviving)."""
@@ -479,6 +489,6 @@ class StoryPlacer:
         return self.clusterer.resolve(story_id)
 
     def state(self) -> dict[str, bytes]:
-        """The clusterer's index (zlib-compressed JSON), saved with each batch."""
-        data = json.dumps(self.clusterer.to_state(), separators=(",", ":")).encode("utf-8")
-        return {CLUSTER_STATE_KEY: zlib.compress(data, 1)}
+        """Both indexes as zlib-compressed JSON, saved with each batch."""
+        return {CLUSTER_STATE_KEY: _dump_state(self.clusterer.to_state()),
+                DEDUPE_STATE_KEY: _dump_state(self.dedupe.to_state())}
