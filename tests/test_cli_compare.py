@@ -41,3 +41,13 @@ def test_bad_inputs_give_one_line_errors(tmp_path: Path) -> None:
     assert out.returncode == 2 and "missing.txt" in out.stderr and "Traceback" not in out.stderr
     out = _run("compare", str(EXAMPLE / "valley-times.txt"), str(EXAMPLE / "valley-times.txt"), "--date", "soon")
     assert out.returncode == 2 and "--date" in out.stderr
+
+
+def test_one_bad_input_is_reported_and_the_rest_compared(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.json"
+    bad.write_text("{not json")
+    out = _run("compare", str(EXAMPLE / "valley-times.txt"), str(EXAMPLE / "nordwire-mt.json"), str(bad),
+               "--embedder", "hashing", "--no-model", "--format", "json")
+    assert out.returncode == 1, out.stderr
+    assert "broken.json" in out.stderr and out.stderr.count("\n") == 1
+    assert len(json.loads(out.stdout)["articles"]) == 2

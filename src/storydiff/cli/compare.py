@@ -32,8 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     """Run the comparison and print or write the report."""
     from storydiff.analyze import AnalyzeOptions
-    from storydiff.comparison.pipeline import CompareOptions, compare
-    from storydiff.errors import UsageError
+    from storydiff.comparison.pipeline import CompareOptions, compare_articles, load_inputs
+    from storydiff.errors import InputError, UsageError
     from storydiff.report import render
 
     if args.refresh:
@@ -46,8 +46,15 @@ def run(args: argparse.Namespace) -> int:
         _check_date(args.date)
     options = CompareOptions(embedder=args.embedder, published=args.date,
                              analyze=AnalyzeOptions(use_model=not args.no_model))
-    with _status(f"comparing {len(args.inputs)} reports"):
-        report = compare(args.inputs, options=options)
+    errors: list[InputError] = []
+    with _status(f"reading {len(args.inputs)} reports"):
+        articles = load_inputs(args.inputs, args.date, errors)
+    for err in errors:  # one line per bad input; the comparison goes on with the rest
+        print(f"storydiff: skipped {err}", file=sys.stderr)
+    if len(articles) < 2:
+        raise UsageError(f"compare needs at least two readable reports ({len(articles)} of {len(args.inputs)} read)")
+    with _status(f"comparing {len(articles)} reports"):
+        report = compare_articles(articles, options)
     color = args.format == "terminal" and not args.output and sys.stdout.isatty()
     text = render(report, args.format, color=color)
     if args.output:
@@ -55,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return 0
+    return 1 if errors else 0  # non-zero: some inputs could not be read
 
 
 def _check_date(value: str) -> None:

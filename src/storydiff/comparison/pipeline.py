@@ -12,7 +12,7 @@ from storydiff.analyze.embed import get_embedder
 from storydiff.comparison.align import AlignOptions, align, group_pairs
 from storydiff.comparison.discrepancies import kind_of, sentence_differences
 from storydiff.comparison.headlines import compare_headlines
-from storydiff.errors import UsageError
+from storydiff.errors import InputError, UsageError
 from storydiff.model import Alignment, Article, Entity, Report, Sentence, SentenceRef, Unique
 from storydiff.resolve.aliases import ResolveOptions, name_tokens, resolve_entities
 from storydiff.resolve.mt import machine_translation_signal
@@ -33,13 +33,21 @@ class CompareOptions:
     max_articles: int = MAX_ARTICLES
 
 
-def load_inputs(inputs: Iterable[str | os.PathLike[str] | Article], published: str | None = None) -> list[Article]:
-    """Turn paths and Articles into Articles with distinct ids."""
+def load_inputs(inputs: Iterable[str | os.PathLike[str] | Article], published: str | None = None,
+                errors: list[InputError] | None = None) -> list[Article]:
+    """Turn paths, URLs and Articles into Articles with distinct ids; collect bad inputs into `errors` if given."""
     from storydiff.ingest.readers import read_article
 
     articles = []
     for item in inputs:
-        art = item if isinstance(item, Article) else read_article(Path(item), published=published)
+        try:
+            art = item if isinstance(item, Article) else read_article(
+                str(item) if str(item).startswith(("http://", "https://")) else Path(item), published=published)
+        except InputError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+            continue
         if published and not art.published:
             art = replace(art, published=published)
         articles.append(art)
