@@ -32,7 +32,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from storydiff import __version__
 from storydiff.comparison.pipeline import CompareOptions, compare_articles
-from storydiff.errors import StorydiffError
+from storydiff.errors import StoreError, StorydiffError
 from storydiff.model import Article, Report
 from storydiff.web import uploads
 from storydiff.web.stories import PER_PAGE, StoreStories, StoryProvider, clean_filter
@@ -202,7 +202,7 @@ def create_app(store_path: str | None = None, *, stories: StoryProvider | None =
 
     @app.exception_handler(StorydiffError)
     async def storydiff_error(request: Request, exc: StorydiffError) -> Response:
-        status = 413 if isinstance(exc, uploads.TooLargeError) else 400
+        status = 413 if isinstance(exc, uploads.TooLargeError) else 503 if isinstance(exc, StoreError) else 400
         return _error(request, status, str(exc))
 
     def _error(request: Request, status: int, message: str) -> Response:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from storydiff.errors import StoreError
 from storydiff.model import Article
 
 PER_PAGE = 50  # stories per page of the list
@@ -116,14 +117,20 @@ class StoreStories:
                 time.sleep(0.1 * (attempt + 1))
         try:
             mem.execute("""CREATE TABLE articles AS SELECT id, seq, url, outlet, title, subtitle, author, published,
-                               published_date, language, body, source, extractor, story_id, duplicate_of,
-                               lower(coalesce(title, '') || ' ' || coalesce(body, '')) AS haystack
+                               published_date, language, body, source, extractor, story_id, duplicate_of
                            FROM src.articles""")
+            # one row per story with what the filters look at, so no filter has to scan the articles
             mem.execute("""CREATE TABLE stories AS
                            SELECT s.*, row_number() OVER (ORDER BY s.first_seen DESC NULLS LAST, s.first_seq DESC) AS ord,
-                                  (SELECT list(DISTINCT a.outlet ORDER BY a.outlet) FROM src.articles a
-                                   WHERE a.story_id = s.id AND a.outlet <> '') AS outlet_names
-                           FROM src.stories s""")
+                                  a.outlet_names, a.outlets_text, a.languages, a.first_date, a.last_date, a.haystack
+                           FROM src.stories s LEFT JOIN (
+                               SELECT story_id,
+                                      list(DISTINCT outlet ORDER BY outlet) FILTER (WHERE outlet <> '') AS outlet_names,
+                                      lower(string_agg(DISTINCT outlet, chr(10))) AS outlets_text,
+                                      list(DISTINCT language) FILTER (WHERE language <> '') AS languages,
+                                      min(published_date) AS first_date, max(published_date) AS last_date,
+                                      lower(string_agg(coalesce(title, '') || ' ' || coalesce(body, ''), ' ')) AS haystack
+                               FROM src.articles GROUP BY story_id) a ON a.story_id = s.id""")
         finally:
             mem.execute("DETACH src")
         mem.execute("CREATE INDEX snap_articles_story ON articles (story_id)")
@@ -147,10 +154,17 @@ class StoreStories:
         if self._mem is None or time.monotonic() - self._checked > REFRESH_CHECK_S:
             with self._lock:
                 if self._mem is None or time.monotonic() - self._checked > REFRESH_CHECK_S:
+                    if self._mem is not None:
+                        self._checked = time.monotonic()  # meanwhile the others keep reading the old snapshot
                     stamp = self._file_stamp()
                     if stamp != self._stamp:
-                        self._mem = self._snapshot()
-                        self._stamp = stamp
+                        try:
+                            mem = self._snapshot()
+                        except Exception as exc:  # duckdb.Error, OSError: keep serving the old snapshot
+                            if self._mem is None:
+                                raise StoreError(f"{self.path}: cannot read the store ({exc})") from None
+                            return self.version
+                        self._mem, self._stamp = mem, stamp
                         self.version += 1
                     self._checked = time.monotonic()
         return self.version
@@ -171,7 +185,25 @@ class StoreStories:
     # --- queries ---------------------------------------------------------------------------------
 
     def _where(self, flt: StoryFilter, snapshot: bool) -> tuple[str, list[Any]]:
+        """SQL conditions on `stories s`: the snapshot's per-story columns, else a subquery over `articles`."""
         where, params = ["TRUE"], []  # type: ignore[var-annotated]
+        if snapshot:  # a story matches when its articles, together, meet every filter
+            if flt.since:
+                where.append("s.last_date >= ?::DATE")
+                params.append(flt.since)
+            if flt.until:
+                where.append("s.first_date <= ?::DATE")
+                params.append(flt.until)
+            if flt.outlet:
+                where.append("contains(s.outlets_text, ?)")
+                params.append(flt.outlet.lower())
+            if flt.language:
+                where.append("list_contains(s.languages, ?)")
+                params.append(flt.language)
+            for word in flt.q.split()[:MAX_SEARCH_WORDS]:
+                where.append("contains(s.haystack, ?)")
+                params.append(word.lower())
+            return " AND ".join(where), params
         conds, cond_params = [], []  # type: ignore[var-annotated]
         if flt.since:
             conds.append("published_date >= ?::DATE")
@@ -186,12 +218,8 @@ class StoreStories:
             conds.append("language = ?")
             cond_params.append(flt.language)
         for word in flt.q.split()[:MAX_SEARCH_WORDS]:
-            if snapshot:
-                conds.append("contains(haystack, ?)")
-                cond_params.append(word.lower())
-            else:
-                conds.append("(title ILIKE ? ESCAPE '\\' OR body ILIKE ? ESCAPE '\\')")
-                cond_params += [_like(word)] * 2
+            conds.append("(title ILIKE ? ESCAPE '\\' OR body ILIKE ? ESCAPE '\\')")
+            cond_params += [_like(word)] * 2
         if conds:
             where.append(f"s.id IN (SELECT story_id FROM articles WHERE {' AND '.join(conds)})")
             params += cond_params
@@ -199,31 +227,33 @@ class StoreStories:
 
     def list_stories(self, flt: StoryFilter, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         """One page of stories, newest first, with their outlets, and the total count."""
+        cols = "s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets"
         with self._connect() as con:
-            snapshot = con is not None and self._mem is not None and self.path != ":memory:"
+            snapshot = self._mem is not None and bool(self.path) and self.path != ":memory:"
             where, params = self._where(flt, snapshot)
             if snapshot and where == "TRUE":  # no filter: the page is a range of the precomputed order
-                rows = con.execute(
-                    """SELECT s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets,
-                              s.outlet_names FROM stories s WHERE s.ord > ? AND s.ord <= ? ORDER BY s.ord""",
-                    [int(offset), int(offset) + int(limit)]).fetchall()
-            elif snapshot:
-                rows = con.execute(
-                    f"""SELECT s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets,
-                               s.outlet_names FROM stories s WHERE {where}
-                        ORDER BY s.ord LIMIT {int(limit)} OFFSET {int(offset)}""", params).fetchall()
+                rows = con.execute(f"SELECT {cols}, s.outlet_names FROM stories s WHERE s.ord > ? AND s.ord <= ? "
+                                   "ORDER BY s.ord", [int(offset), int(offset) + int(limit)]).fetchall()
+            elif snapshot:  # one pass gives the page and the count of every match
+                rows = con.execute(f"""SELECT {cols}, s.outlet_names, count(*) OVER () FROM stories s WHERE {where}
+                                       ORDER BY s.ord LIMIT {int(limit)} OFFSET {int(offset)}""", params).fetchall()
+                if rows or not offset:
+                    return self._rows(rows), int(rows[0][8]) if rows else 0
             else:
                 rows = con.execute(
-                    f"""SELECT s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets,
-                               (SELECT list(DISTINCT a.outlet ORDER BY a.outlet) FROM articles a
-                                WHERE a.story_id = s.id AND a.outlet <> '')
+                    f"""SELECT {cols}, (SELECT list(DISTINCT a.outlet ORDER BY a.outlet) FROM articles a
+                                        WHERE a.story_id = s.id AND a.outlet <> '')
                         FROM stories s WHERE {where}
                         ORDER BY s.first_seen DESC NULLS LAST, s.first_seq DESC
                         LIMIT {int(limit)} OFFSET {int(offset)}""", params).fetchall()
             total = con.execute(f"SELECT count(*) FROM stories s WHERE {where}", params).fetchone()[0]
+        return self._rows(rows), int(total)
+
+    @staticmethod
+    def _rows(rows: list[Any]) -> list[dict[str, Any]]:
         return [{"id": r[0], "title": r[1] or "(untitled)", "first_seen": r[2] or "", "last_seen": r[3] or "",
                  "articles": r[4], "reports": r[5], "outlets": r[6], "outlet_names": [o for o in r[7] or () if o]}
-                for r in rows], int(total)
+                for r in rows]
 
     def story(self, story_id: str) -> dict[str, Any] | None:
         """One story's summary row, or None."""
