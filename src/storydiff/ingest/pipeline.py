@@ -40,6 +40,8 @@ from storydiff.model import Article
 from storydiff.store import Batch, Store, StoredArticle
 
 BATCH_SIZE = 512  # articles per committed transaction
+MAX_BATCH_SIZE = 16_384  # articles; batches double up to this while saving takes over MAX_SAVE_SHARE
+MAX_SAVE_SHARE = 0.25  # of the time between two commits spent writing (the stories state grows with the corpus)
 REORDER_WINDOW = 4096  # articles held back and sorted by time before placing (inputs are rarely in order)
 CHUNK_SIZE = 8  # raw inputs per task sent to a worker process (amortises pickling)
 WINDOW_PER_WORKER = 6  # tasks in flight per worker (keeps workers busy while the main process writes)
@@ -246,6 +248,8 @@ class _Run:
         self.failures: list[InputFailure] = []
         self.created: set[str] = set()
         self.grown: set[str] = set()
+        self.last_commit = time.perf_counter()
+        self.save_share = 0.0  # share of the time between two commits spent saving the last one
 
     def fail(self, failure: InputFailure, count_read: bool) -> None:
         if failure.error:
@@ -315,7 +319,11 @@ class _Run:
                 self.duplicates += 1
             rows.append(StoredArticle(art, placed.story_id, placed.duplicate_of, placed.similarity,
                                       placed.edits, raw.input_hash))
+        saving = time.perf_counter()
         self.store.write(Batch(rows, repeats, self.placer.state(), merges=merges))
+        now = time.perf_counter()
+        self.save_share = (now - saving) / max(now - self.last_commit, 1e-9)
+        self.last_commit = now
         self.added += len(rows)
 
     def summary(self, seconds: float) -> IngestSummary:
@@ -357,7 +365,7 @@ def _ingest(paths: list[str | os.PathLike[str]], store: Store, options: IngestOp
         raws = run.fresh(iter_inputs(paths, options.sources))
         held: list[tuple[float, int, RawInput, Article]] = []  # a heap, oldest publication first
         arrived = 0
-        limit = max(options.reorder_window, 0) + options.batch_size
+        batch = options.batch_size
         for chunk, results in _extracted(executor, raws, workers * WINDOW_PER_WORKER):
             for raw, result in zip(chunk, results, strict=True):
                 if isinstance(result, InputFailure):
@@ -366,10 +374,12 @@ def _ingest(paths: list[str | os.PathLike[str]], store: Store, options: IngestOp
                 arrived += 1
                 heapq.heappush(held, (time_key(result.published), arrived, raw, result))
                 run._tick(1)
-            while len(held) >= limit:
-                run.commit([_pop(held) for _ in range(options.batch_size)])
+            while len(held) >= max(options.reorder_window, 0) + batch:
+                run.commit([_pop(held) for _ in range(batch)])
+                if run.save_share > MAX_SAVE_SHARE and batch < MAX_BATCH_SIZE:
+                    batch *= 2  # the saved indexes grow with the corpus: write them less often
         while held:
-            run.commit([_pop(held) for _ in range(min(options.batch_size, len(held)))])
+            run.commit([_pop(held) for _ in range(min(batch, len(held)))])
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     return run.summary(time.perf_counter() - started)
