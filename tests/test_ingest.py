@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.test_sources import write_warc
 
 from storydiff.errors import StoreError
 from storydiff.ingest.pipeline import (
@@ -148,6 +149,17 @@ def test_count_inputs(tmp_path: Path) -> None:
     assert count_inputs([DATA / "feed.csv", DATA / "pages"]) == 3 + 4
     shutil.copy(DATA / "feed.jsonl", tmp_path / "x.jsonl")
     assert count_inputs([tmp_path]) == 10
+    write_warc(tmp_path / "crawl.warc.gz", [("https://a.example/1", "One"), ("https://b.example/2", "Two")])
+    assert count_inputs([tmp_path]) == 12  # HTML responses only
+
+
+def test_warc_ingest(tmp_path: Path) -> None:
+    write_warc(tmp_path / "crawl.warc.gz", [("https://a.example/1", "Bridge closed"),
+                                             ("https://b.example/2", "Bridge shut")])
+    store = Store(":memory:")
+    summary = ingest([tmp_path / "crawl.warc.gz"], store, ONE_WORKER, placer=KeywordPlacer())
+    assert summary.added == 2 and summary.duplicates == 1  # the same body under two headlines
+    assert {s.article.url for s in store.articles()} == {"https://a.example/1", "https://b.example/2"}
 
 
 def test_parallel_ingest_of_the_allsides_dataset(datasets_dir: Path) -> None:

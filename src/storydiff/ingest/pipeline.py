@@ -153,7 +153,10 @@ def count_inputs(paths: Iterable[str | os.PathLike[str]]) -> int | None:
                     return None
                 total += n
             elif kind == "warc":
-                return None
+                n = _count_warc(name)
+                if n is None:
+                    return None
+                total += n
     return total
 
 
@@ -165,6 +168,23 @@ def _count_lines(name: str) -> int | None:
             return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
     except OSError:
         return None
+
+
+def _count_warc(name: str) -> int | None:
+    """HTML records in a WARC file (a read without extraction: decompression only)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from storydiff.ingest.sources import _warc_html
+
+    count = 0
+    try:
+        with open(name, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type in ("response", "resource") and _warc_html(record, 0) is not None:
+                    count += 1
+    except Exception:  # noqa: BLE001 - a corrupt file is reported by the real pass
+        return count or None
+    return count
 
 
 def _count_rows(name: str) -> int | None:
