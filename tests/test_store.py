@@ -153,3 +153,12 @@ def test_locked_store_fails_after_the_timeout(tmp_path: Path) -> None:
     finally:
         hold.kill()
         hold.wait()
+
+
+def test_a_file_that_is_not_duckdb_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.duckdb"
+    path.write_text("not a database")
+    with pytest.raises(StoreError, match="cannot open the store"):
+        Store(path, read_only=True)
+    with pytest.raises(StoreError, match="cannot open the store"):
+        Store(path)

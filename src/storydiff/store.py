@@ -180,6 +180,8 @@ class Store:
         con = self._open()
         try:
             yield con
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: {' '.join(str(exc).split())[:300]}") from exc
         finally:
             con.close()
 

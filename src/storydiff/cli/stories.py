@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
             date.fromisoformat(args.since)
         except ValueError:
             raise UsageError(f"--since {args.since!r} is not a date: use YYYY-MM-DD") from None
+    if args.limit < 0:
+        raise UsageError("--limit must be 0 (all) or more")
     store = Store(args.db, read_only=True)
     rows = store.stories(search=args.search, since=args.since, outlet=args.outlet, limit=args.limit or None)
     out = sys.stdout
