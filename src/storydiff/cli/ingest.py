@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="extraction processes (default: one per core)")
     p.add_argument("--batch-size", type=int, default=None, metavar="N",
                    help="articles committed per transaction (default: 512)")
+    p.add_argument("--reorder-window", type=int, default=None, metavar="N",
+                   help="articles held back and placed oldest first (default: 4096; 0 for inputs "
+                   "already in time order)")
     p.add_argument("--published", metavar="YYYY-MM-DD", help="date to assume for inputs that carry none")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     )
 
     from storydiff.errors import InputError, UsageError
-    from storydiff.ingest.pipeline import BATCH_SIZE, IngestOptions, count_inputs, ingest
+    from storydiff.ingest.pipeline import BATCH_SIZE, REORDER_WINDOW, IngestOptions, count_inputs, ingest
     from storydiff.ingest.sources import InputFailure, SourceOptions
     from storydiff.store import Store
 
@@ -67,9 +70,11 @@ def run(args: argparse.Namespace) -> int:
             date.fromisoformat(args.published)
         except ValueError:
             raise UsageError(f"--published {args.published!r} is not a date: use YYYY-MM-DD") from None
-    if args.workers < 0 or (args.batch_size is not None and args.batch_size < 1):
-        raise UsageError("--workers must be 0 or more and --batch-size 1 or more")
+    if args.workers < 0 or (args.batch_size is not None and args.batch_size < 1) or (
+            args.reorder_window is not None and args.reorder_window < 0):
+        raise UsageError("--workers and --reorder-window must be 0 or more, --batch-size 1 or more")
     options = IngestOptions(workers=args.workers, batch_size=args.batch_size or BATCH_SIZE,
+                            reorder_window=REORDER_WINDOW if args.reorder_window is None else args.reorder_window,
                             sources=replace(SourceOptions(), published=args.published))
     store = Store(args.db)
     err = Console(stderr=True, highlight=False)

@@ -56,7 +56,7 @@ class Placement:
     """Where the clusterer put one article: its story and, for a copy, the first-seen original."""
 
     story_id: str
-    new_story: bool = False
+    new_story: bool = False  # informational: ingest tells new from grown stories by asking the store
     duplicate_of: str | None = None
     similarity: float | None = None
     edits: Any = None  # JSON-ready description of what the copy changed
