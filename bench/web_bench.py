@@ -37,6 +37,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), 0.0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def fill_store(path: str, n_stories: int) -> tuple[list[str], float]:
     """Write n_stories synthetic stories (2-4 reports each, some copies) and return their ids and the seconds taken."""
     from storydiff.model import Article
@@ -173,16 +182,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.clients} concurrent clients, each scenario bounded by {args.duration:.0f} s "
                   f"or {args.max_requests} requests; bar: p95 < {P95_BAR_MS:.0f} ms, no errors")
             print(f"{'scenario':46} {'requests':>8} {'distinct':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} "
-                  f"{'p95 ms':>7} {'max ms':>7}  bar")
+                  f"{'p95 ms':>7} {'max ms':>7} {'cpu ms':>8}  bar")
+            print("(cpu ms: the server process's CPU time per request, which other load on the machine "
+                  "does not inflate)")
             failed = False
             for name, paths, barred in scenarios:
+                cpu0 = cpu_seconds(proc.pid)
                 res = asyncio.run(run_scenario(base, paths, args.clients, args.duration, args.max_requests))
+                cpu_ms = (cpu_seconds(proc.pid) - cpu0) * 1000 / max(1, res["requests"])
                 ok = res["p95"] < P95_BAR_MS and res["errors"] == 0
                 failed |= barred and not ok
                 verdict = ("pass" if ok else "FAIL") if barred else ("(info)" if not ok else "pass")
                 distinct = len(set(paths[: int(res["requests"])]))
                 print(f"{name:46} {res['requests']:8.0f} {distinct:8d} {res['errors']:6.0f} {res['rps']:7.1f} "
-                      f"{res['p50']:7.1f} {res['p95']:7.1f} {res['max']:7.1f}  {verdict}")
+                      f"{res['p50']:7.1f} {res['p95']:7.1f} {res['max']:7.1f} {cpu_ms:8.2f}  {verdict}")
         finally:
             proc.terminate()
             try:

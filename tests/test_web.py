@@ -234,3 +234,29 @@ def test_serve_defaults_to_loopback() -> None:
 
     args = build_parser().parse_args(["serve"])
     assert args.host == "127.0.0.1" and args.db is None and args.port > 0
+
+
+def test_serve_prints_the_url_and_stops_on_ctrl_c() -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "storydiff", "serve", "--port", "0", "--no-model",
+                             "--embedder", "hashing"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line
+        assert httpx.get(url.group(0) + "compare").status_code == 200
+        proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 15
+        while proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert proc.returncode == 0
+        assert "stopped" in proc.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         server.run()
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
         pass
+    except SystemExit:  # uvicorn exits when it cannot bind
+        server.started = False
     if not server.started:
         print(f"storydiff: error: could not listen on {args.host}:{args.port} (port in use?)", file=sys.stderr)
         return 1

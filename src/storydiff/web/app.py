@@ -46,7 +46,7 @@ MAX_CACHED_REPORTS = 64  # comparisons kept in memory (compare results and story
 MAX_CACHED_STORIES = 256  # compared stories kept per store snapshot (report and page dict)
 MAX_CACHED_PAGES = 512  # rendered Stories pages kept per store snapshot
 MAX_CACHED_PAGE_BYTES = 256_000  # bytes; bigger pages are rendered each time
-MAX_PARALLEL_COMPARISONS = 2  # CPU-bound; more would only slow every one down
+MAX_PARALLEL_COMPARISONS = 1  # CPU-bound; spaCy and torch are not made for concurrent calls (torch already uses every core)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")  # story ids and compare keys; no '/', no '..'
 MEDIA = {"json": "application/json", "markdown": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
 
