@@ -74,18 +74,24 @@ _PEOPLE = ("Mara Quill", "Tobias Venn", "Ilse Marrow", "Jon Abernathy", "Priya S
 _VERBS = ("says", "warns", "confirms", "denies", "announces", "rejects", "backs", "delays")
 
 
+def _pseudo_word(rng: random.Random) -> str:
+    syllables = ("ka", "lo", "mi", "ran", "tes", "vo", "dur", "pel", "sa", "quin", "bor", "ith", "ne", "zu")
+    return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))).capitalize()
+
+
 def synthetic_stream(n: int, per_day: int = 2000, story_size: int = 8, seed: int = 3) -> list[Article]:
     """`n` fictional title-only articles, `per_day` a day, in stories of about `story_size` (for the bench)."""
     rng = random.Random(seed)
     start = datetime(2031, 1, 1, tzinfo=UTC)
     out: list[Article] = []
-    open_stories: list[tuple[str, str, str, int]] = []
+    live: list[tuple[str, str, str, str, str]] = []  # the stories currently being reported
     for i in range(n):
         when = start + timedelta(days=i / per_day)
-        if not open_stories or rng.random() < 1 / story_size:
-            open_stories.append((rng.choice(_TOPICS), rng.choice(_PLACES), rng.choice(_PEOPLE), rng.randrange(10**6)))
-            open_stories = open_stories[-200:]
-        topic, place, person, tag = rng.choice(open_stories[-50:])
-        title = f"{person} {rng.choice(_VERBS)} {place} {topic} plan {tag % 997} {rng.choice(_VERBS)}"
+        if not live or rng.random() < 1 / story_size:
+            live.append((rng.choice(_TOPICS), rng.choice(_PLACES), rng.choice(_PEOPLE), _pseudo_word(rng),
+                         _pseudo_word(rng)))
+            live = live[-100:]
+        topic, place, person, w1, w2 = rng.choice(live[-30:])
+        title = f"{person} {rng.choice(_VERBS)} {w1} {topic} in {place} as {w2} {rng.choice(_VERBS)}"
         out.append(Article(id=f"syn{i}", body="", title=title, outlet=f"outlet{i % 40}", published=when.isoformat()))
     return out

@@ -79,6 +79,7 @@ class StoryClusterer:
         self._first = np.zeros(0, dtype=np.float64)  # earliest publication time (nan: unknown)
         self._last = np.zeros(0, dtype=np.float64)  # latest publication time (nan: unknown)
         self._touched = np.zeros(0, dtype=np.int64)  # arrival number of its latest article
+        self._sq = np.zeros(0, dtype=np.float64)  # squared norm of each raw sum (kept up to date)
         self._df: Counter[str] = Counter()  # articles containing each name (for name weights)
         self._seen = 0  # articles placed
         self._closed = 0  # stories closed so far
@@ -111,6 +112,7 @@ class StoryClusterer:
         if new:
             row = self._open(_Story(f"s-{article.id}"))
         self._sums[row] += vector
+        self._sq[row] = float(self._sums[row] @ self._sums[row])
         self._counts[row] += 1
         self._touched[row] = self._seen
         self._stories[row].names.update(art_names)
@@ -201,6 +203,7 @@ class StoryClusterer:
         for s in state["stories"]:
             row = self._open(_Story(s["id"], Counter(s["names"])))
             self._sums[row] = np.asarray(s["sum"], dtype=np.float32)
+            self._sq[row] = float(self._sums[row] @ self._sums[row])
             self._counts[row] = s["count"]
             self._first[row] = math.nan if s["first"] is None else s["first"]
             self._last[row] = math.nan if s["last"] is None else s["last"]
@@ -227,8 +230,10 @@ class StoryClusterer:
             self._first = _grow(self._first, cap, math.nan)
             self._last = _grow(self._last, cap, math.nan)
             self._touched = _grow(self._touched, cap, 0)
+            self._sq = _grow(self._sq, cap, 0.0)
         self._stories.append(story)
         self._sums[row] = 0.0
+        self._sq[row] = 0.0
         self._counts[row] = 0.0
         self._first[row] = self._last[row] = math.nan
         self._touched[row] = self._seen
@@ -238,7 +243,7 @@ class StoryClusterer:
         """Close one story row by moving the last row into its place."""
         end = len(self._stories) - 1
         if row != end:
-            for arr in (self._sums, self._counts, self._first, self._last, self._touched):
+            for arr in (self._sums, self._sq, self._counts, self._first, self._last, self._touched):
                 arr[row] = arr[end]
             self._stories[row] = self._stories[end]
         self._stories.pop()
@@ -273,7 +278,7 @@ class StoryClusterer:
         sums, counts = self._sums[:n], self._counts[:n]
         query = query_sum - query_count * mu
         dots = sums @ query - counts * float(mu @ query)
-        sq = np.einsum("ij,ij->i", sums, sums, dtype=np.float64)
+        sq = self._sq[:n]
         norms2 = sq - 2 * counts * (sums @ mu) + counts**2 * float(mu @ mu)
         norms = np.sqrt(np.maximum(norms2, 1e-12)) * max(float(np.linalg.norm(query)), 1e-9)
         cos = dots / norms
@@ -284,7 +289,7 @@ class StoryClusterer:
         n = len(self._stories)
         with np.errstate(invalid="ignore"):
             gap = np.fmax(np.fmax(self._first[:n] - hi, lo - self._last[:n]), 0.0)
-        days = np.nan_to_num(gap, nan=0.0) / DAY
+        days = np.where(np.isnan(gap), 0.0, gap) / DAY
         return self.options.z_per_day * np.maximum(0.0, days - self.options.grace_days)
 
     def _best(self, vector: np.ndarray, when: float | None, art_names: frozenset[str]) -> tuple[int, float]:
@@ -335,6 +340,7 @@ class StoryClusterer:
         """Merge two open stories into the larger (older on a tie); return the survivor's row."""
         keep, drop = (a, b) if (self._counts[a], -self._touched[a]) >= (self._counts[b], -self._touched[b]) else (b, a)
         self._sums[keep] += self._sums[drop]
+        self._sq[keep] = float(self._sums[keep] @ self._sums[keep])
         self._counts[keep] += self._counts[drop]
         self._stories[keep].names.update(self._stories[drop].names)
         self._touched[keep] = max(self._touched[keep], self._touched[drop])
