@@ -7,9 +7,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.test_ingest import KeywordPlacer
+from tests.test_ingest import KeywordPlacer, dump
 
 from storydiff.cli import main
+from storydiff.store import Store
 
 DATA = Path(__file__).parent / "data" / "ingest"
 
@@ -107,6 +108,9 @@ def test_real_stories_stage_end_to_end(tmp_path: Path, capsys: pytest.CaptureFix
     """The default placer (story clusterer) groups the fixture's bridge reports; `story` compares them."""
     db = str(tmp_path / "real.duckdb")
     assert main(["ingest", str(DATA), "--db", db]) == 2
+    before = dump(Store(db, read_only=True))
+    assert main(["ingest", str(DATA), "--db", db]) == 2  # the same inputs again: nothing changes
+    assert dump(Store(db, read_only=True)) == before
     capsys.readouterr()
     assert main(["stories", "--db", db, "--search", "Eldmoor Gazette", "--format", "json"]) == 0
     assert capsys.readouterr().out == ""  # search looks at titles and text, not outlet names
