@@ -154,3 +154,20 @@ def test_urls_are_fetched_by_the_worker(tmp_path: Path, monkeypatch: pytest.Monk
         assert not fails and raws[0].kind == "url" and raws[0].input_hash == raws[1].input_hash
         art = to_article(raws[0])
     assert "Skarn" in art.title and "300 passengers" in art.body
+
+
+def test_aliased_fields_and_epoch_times(tmp_path: Path) -> None:
+    from storydiff.ingest.sources import normalise_record
+
+    rec = normalise_record({"headline": "Ferry halted", "publisher": "Hill Times", "hostname": "hill.example",
+                            "link": "https://hill.example/1", "timestamp": "1394470370698"})
+    assert rec["title"] == "Ferry halted" and rec["outlet"] == "Hill Times" and rec["url"].endswith("/1")
+    assert rec["published"].startswith("2014-03-10T16:52:50")
+    assert normalise_record({"title": "x", "published": 1394470370})["published"].startswith("2014-03-10")
+    assert normalise_record({"title": "x", "outlet": "A", "publisher": "B"})["outlet"] == "A"
+    path = tmp_path / "uci.csv"
+    path.write_text("ID,TITLE,URL,PUBLISHER,TIMESTAMP\n1,Ferry halted in storm,https://h.example/1,Hill Times,"
+                    "1394470370698\n")
+    (raw,), _ = _split(list(iter_inputs([path])))
+    art = to_article(raw)
+    assert art.outlet == "Hill Times" and art.published and art.published.startswith("2014-03-10")

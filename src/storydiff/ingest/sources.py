@@ -15,6 +15,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,6 +40,12 @@ CSV_SUFFIXES = (".csv", ".csv.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 RECORD_FIELDS = ("url", "outlet", "title", "published", "text", "html")  # what a CSV header names
 WARC_HTML_TYPES = ("text/html", "application/xhtml+xml")
+FIELD_ALIASES = {  # other names feeds and datasets give the record fields (used when the field is absent)
+    "publisher": "outlet", "site": "outlet", "source_name": "outlet", "hostname": "outlet",
+    "headline": "title", "link": "url", "date": "published", "timestamp": "published",
+    "pubdate": "published", "published_at": "published", "content": "text",
+}
+EPOCH_MS_DIGITS = 13  # an all-digit date this long is milliseconds since 1970, 9-11 digits seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +164,9 @@ def _read_path(path: Path, options: SourceOptions) -> Iterator[RawInput | InputF
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
 
 
 def _file(path: Path, options: SourceOptions) -> Iterator[RawInput | InputFailure]:
@@ -184,7 +193,7 @@ def _json_list(path: Path, data: bytes) -> Iterator[RawInput | InputFailure]:
             yield InputFailure(source, f"expected an article object, got {type(record).__name__}")
             continue
         raw = json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8")
-        yield RawInput(source, "record", record, _hash(raw))
+        yield RawInput(source, "record", normalise_record(record), _hash(raw))
 
 
 def _jsonl(path: Path, options: SourceOptions) -> Iterator[RawInput | InputFailure]:
@@ -219,8 +228,26 @@ def _jsonl(path: Path, options: SourceOptions) -> Iterator[RawInput | InputFailu
             if not isinstance(record, dict):
                 yield InputFailure(source, f"expected an article object, got {type(record).__name__}")
                 continue
+            record = normalise_record(record)
             yield RawInput(source, "record", record, _hash(line.strip()), url=_str(record.get("url")),
                            published=options.published)
+
+
+def normalise_record(record: dict[str, Any]) -> dict[str, Any]:
+    """Map aliased field names (publisher, headline, link, timestamp, ...) and epoch times to the record fields."""
+    out = dict(record)
+    for alias, name in FIELD_ALIASES.items():
+        if alias in out and not out.get(name):
+            value = out.pop(alias)
+            if value not in (None, ""):
+                out[name] = value
+    published = out.get("published")
+    if isinstance(published, (int, float)) and not isinstance(published, bool):
+        published = str(int(published))
+    if isinstance(published, str) and published.strip().isdigit() and 9 <= len(published.strip()) <= 13:
+        seconds = int(published) / (1000 if len(published.strip()) == EPOCH_MS_DIGITS else 1)
+        out["published"] = datetime.fromtimestamp(seconds, UTC).isoformat()
+    return out
 
 
 def _str(value: object) -> str:
@@ -240,7 +267,7 @@ def _csv(path: Path, options: SourceOptions) -> Iterator[RawInput | InputFailure
         except csv.Error as exc:
             raise InputError(f"{path}:1", f"bad CSV header ({exc})") from None
         names = [h.strip().lower() for h in header]
-        if not {"title", "text", "html", "body"} & set(names):
+        if not {"title", "text", "html", "body", "headline", "content"} & set(names):
             raise InputError(str(path), "CSV header names no title, text or html column "
                              f"(expected some of: {', '.join(RECORD_FIELDS)}; found: {', '.join(names)[:200]})")
         while True:
@@ -261,7 +288,7 @@ def _csv(path: Path, options: SourceOptions) -> Iterator[RawInput | InputFailure
             if size > options.max_record_bytes:
                 yield InputFailure(source, f"row is over the {options.max_record_bytes}-character limit")
                 continue
-            record = {k: v for k, v in zip(names, row, strict=True) if k and v != ""}
+            record = normalise_record({k: v for k, v in zip(names, row, strict=True) if k and v != ""})
             raw_row = "\x1f".join(row).encode("utf-8", "replace")
             yield RawInput(source, "record", record, _hash(raw_row), url=record.get("url", ""),
                            published=options.published)
