@@ -35,7 +35,7 @@ STATE_VERSION = 1  # bump when the saved state's layout changes
 class ClusterOptions:
     """How articles are grouped into stories (thresholds in sd of unrelated-pair similarity)."""
 
-    backend: str = "model2vec"  # embedding backend (storydiff.analyze.embed); falls back to hashing
+    backend: str = "auto"  # embedding backend: auto = MiniLM, else the distilled model2vec, else hashing
     join_z: float = 3.5  # an article joins a story this many sd above unrelated similarity
     merge_z: float = 3.5  # two stories' centroids this close merge into one
     name_weight: float = 1.0  # sd added when every name of the article is common in the story
@@ -148,6 +148,29 @@ class StoryClusterer:
         """Merges since the last call, as (absorbed story id, surviving story id), for the store to relabel."""
         out, self._pending = self._pending, []
         return out
+
+    def consolidate(self) -> list[tuple[str, str]]:
+        """Merge open stories whose centroids have converged, closest pair first (call after a batch)."""
+        merged: list[tuple[str, str]] = []
+        while len(self._stories) > 1:
+            assert self._bg is not None
+            n = len(self._stories)
+            centred = self._sums[:n] - (self._counts[:n, None] * self._bg.mean[None, :]).astype(np.float32)
+            unit = centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-9)
+            z = (unit @ unit.T - self._bg.centre) / self._bg.sd
+            np.fill_diagonal(z, -np.inf)
+            with np.errstate(invalid="ignore"):
+                gap = np.fmax(np.fmax(self._first[:n, None] - self._last[None, :n],
+                                      self._first[None, :n] - self._last[:n, None]), 0.0)
+            days = np.where(np.isnan(gap), 0.0, gap) / DAY
+            z -= self.options.z_per_day * np.maximum(0.0, days - self.options.grace_days)
+            a, b = np.unravel_index(int(np.argmax(z)), z.shape)
+            if z[a, b] < self.options.merge_z:
+                break
+            before = len(self._pending)
+            self._absorb(int(a), int(b))
+            merged.extend(self._pending[before:])
+        return merged
 
     @property
     def open_stories(self) -> int:
@@ -382,11 +405,13 @@ class Clustering:
 
 
 def cluster_articles(articles: Sequence[Article], options: ClusterOptions | None = None, *,
-                     embedder: Any | None = None) -> Clustering:
+                     embedder: Any | None = None, consolidate: bool = True) -> Clustering:
     """Cluster a batch in one streaming pass (in time order) and return the final story of each article."""
     clusterer = StoryClusterer(options, embedder=embedder)
     order = sorted(range(len(articles)), key=lambda i: _time_key(articles[i], i))
     placed = clusterer.add_many([articles[i] for i in order])
+    if consolidate:
+        clusterer.consolidate()
     labels = [""] * len(articles)
     for i, story in zip(order, placed, strict=True):
         labels[i] = clusterer.resolve(story)
