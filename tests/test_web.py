@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -153,8 +154,6 @@ def test_stories_need_a_store(client: TestClient) -> None:
 
 @pytest.fixture(scope="module")
 def store_client(tmp_path_factory) -> TestClient:  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
     from storydiff.store import Batch, Store, StoredArticle
 
     path = str(tmp_path_factory.mktemp("store") / "web.duckdb")
@@ -260,3 +259,38 @@ def test_serve_prints_the_url_and_stops_on_ctrl_c() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+class FakeStories:
+    """A StoryProvider in memory: the Stories pages need nothing else."""
+
+    def __init__(self) -> None:
+        self.stories = {"bridge": [HERALD, GAZETTE]}
+
+    def list_stories(self, flt, *, limit, offset):  # type: ignore[no-untyped-def]
+        rows = [{"id": k, "title": v[0].title, "first_seen": v[0].published or "", "last_seen": "",
+                 "articles": len(v), "reports": len(v), "outlets": len(v), "outlet_names": []}
+                for k, v in self.stories.items() if flt.q.lower() in " ".join(a.body.lower() for a in v)]
+        return rows[offset: offset + limit], len(rows)
+
+    def story(self, story_id):  # type: ignore[no-untyped-def]
+        arts = self.stories.get(story_id)
+        return {"id": story_id, "title": arts[0].title, "first_seen": "", "last_seen": "", "articles": len(arts),
+                "reports": len(arts), "outlets": len(arts)} if arts else None
+
+    def story_articles(self, story_id):  # type: ignore[no-untyped-def]
+        return list(self.stories[story_id]), 0
+
+    def facets(self):  # type: ignore[no-untyped-def]
+        return {"outlets": [], "languages": []}
+
+
+def test_any_story_provider_serves_the_stories_pages() -> None:
+    fake = FakeStories()
+    client = TestClient(create_app(stories=fake, options=FAST))
+    assert [s["id"] for s in client.get("/stories.json?q=cable").json()["stories"]] == ["bridge"]
+    assert client.get("/stories.json?q=zebra").json()["total"] == 0
+    first = client.get("/stories/bridge.json").json()
+    assert len(first["columns"]) == 2
+    fake.stories["bridge"] = [HERALD, GAZETTE, replace(HERALD, id="third", outlet="Third")]
+    assert len(client.get("/stories/bridge.json").json()["columns"]) == 3  # no snapshot: never stale

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 
 EXAMPLE = """example:
   storydiff serve                      # compare page only, on http://127.0.0.1:8765/
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"storydiff: serving on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
+    threading.Thread(target=_warm, args=(options,), name="storydiff-warm", daemon=True).start()
     try:
         server.run()
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
@@ -73,3 +75,15 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print("storydiff: stopped", file=sys.stderr)
     return 0
+
+
+def _warm(options) -> None:  # type: ignore[no-untyped-def]
+    """Load the analysis and embedding models in the background, so the first comparison does not wait."""
+    from storydiff.comparison.pipeline import compare_articles
+    from storydiff.model import Article
+
+    try:
+        compare_articles([Article(id="a", body="The council met on Monday. It approved the budget."),
+                          Article(id="b", body="On Monday the council approved the budget.")], options)
+    except Exception as exc:  # a broken model shows up again, with its message, on the first real comparison
+        print(f"storydiff: warning: could not load the comparison models ({exc})", file=sys.stderr)
