@@ -19,6 +19,7 @@ from storydiff.model import Article  # noqa: E402
 from storydiff.web import uploads  # noqa: E402
 from storydiff.web.app import create_app  # noqa: E402
 
+LOCAL = "http://127.0.0.1"  # the app answers loopback Host headers only
 FAST = CompareOptions(embedder="hashing", analyze=AnalyzeOptions(use_model=False))
 HOSTILE = ('Council "approves" budget\n\nThe council met on Monday <script>window.pwned=1</script> and approved '
            'the budget of 5 million. <img src=x onerror="window.pwned=2"> <a href="javascript:alert(1)">click</a> here.\n\n'
@@ -32,7 +33,7 @@ def _text(art: Article) -> str:
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app(None, options=FAST))
+    return TestClient(create_app(None, options=FAST), base_url=LOCAL)
 
 
 def _compare(client: TestClient, *texts: str, files=None):  # type: ignore[no-untyped-def]
@@ -136,6 +137,15 @@ def test_path_traversal_is_rejected(client: TestClient, path: str) -> None:
     assert "create_app" not in r.text and "root:" not in r.text
 
 
+def test_other_hosts_and_cross_site_posts_are_refused(client: TestClient) -> None:
+    assert client.get("/compare", headers={"host": "evil.example"}).status_code == 400  # DNS rebinding
+    assert client.get("http://localhost/compare").status_code == 200
+    r = client.post("/compare", data={"text": [CALM, CALM]}, headers={"origin": "https://evil.example"})
+    assert r.status_code == 403 and "may not submit" in r.text
+    anywhere = TestClient(create_app(None, options=FAST, allowed_hosts=None))
+    assert anywhere.get("/compare").status_code == 200  # `serve --host 0.0.0.0`
+
+
 def test_long_single_line_is_cut_for_analysis() -> None:
     art = Article(id="x", body="word " * 100_000)
     cut = uploads.cut_long_paragraphs(art)
@@ -169,7 +179,7 @@ def store_client(tmp_path_factory) -> TestClient:  # type: ignore[no-untyped-def
                                     outlet="Filler", published=f"2028-01-{i + 1:02d}"), story_id=f"filler-{i}")
               for i in range(12)]
     store.write(Batch(articles=items))
-    return TestClient(create_app(path, options=FAST))
+    return TestClient(create_app(path, options=FAST), base_url=LOCAL)
 
 
 def test_stories_newest_first_with_sizes(store_client: TestClient) -> None:
@@ -217,7 +227,7 @@ def test_pages_follow_the_store_when_it_changes(tmp_path) -> None:  # type: igno
 
     path = str(tmp_path / "live.duckdb")
     Store(path).write(Batch(articles=[StoredArticle(HERALD, story_id="one")]))
-    client = TestClient(create_app(path, options=FAST))
+    client = TestClient(create_app(path, options=FAST), base_url=LOCAL)
     assert client.get("/stories.json").json()["total"] == 1
     Store(path).write(Batch(articles=[StoredArticle(GAZETTE, story_id="two")]))
     os.utime(path)  # a new mtime even on coarse-clock file systems
@@ -287,7 +297,7 @@ class FakeStories:
 
 def test_any_story_provider_serves_the_stories_pages() -> None:
     fake = FakeStories()
-    client = TestClient(create_app(stories=fake, options=FAST))
+    client = TestClient(create_app(stories=fake, options=FAST), base_url=LOCAL)
     assert [s["id"] for s in client.get("/stories.json?q=cable").json()["stories"]] == ["bridge"]
     assert client.get("/stories.json?q=zebra").json()["total"] == 0
     first = client.get("/stories/bridge.json").json()

@@ -45,11 +45,12 @@ def run(args: argparse.Namespace) -> int:
     from storydiff.web.app import create_app
 
     options = CompareOptions(embedder=args.embedder, analyze=AnalyzeOptions(use_model=not args.no_model))
-    app = create_app(args.db, options=options)
+    loopback = args.host in ("127.0.0.1", "localhost", "::1")
+    app = create_app(args.db, options=options, **({} if loopback else {"allowed_hosts": None}))
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off",
                             timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
+    if not loopback:
         print(f"storydiff: warning: listening on {args.host}: other machines can reach this server",
               file=sys.stderr)
 

@@ -12,9 +12,11 @@ import json
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 try:
     from fastapi import FastAPI, Request
@@ -23,6 +25,7 @@ try:
     from starlette.datastructures import UploadFile
     from starlette.exceptions import HTTPException
     from starlette.formparsers import MultiPartException
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
 except ImportError as exc:  # pragma: no cover - depends on the environment
     from storydiff.errors import MissingExtraError
 
@@ -42,6 +45,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"  # static report
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")  # Host headers answered by default
 MAX_CACHED_REPORTS = 64  # comparisons kept in memory (compare results and story pages)
 MAX_CACHED_STORIES = 256  # compared stories kept per store snapshot (report and page dict)
 MAX_CACHED_PAGES = 512  # rendered Stories pages kept per store snapshot
@@ -174,8 +178,13 @@ def _no_telemetry() -> dict[str, Any]:
 
 
 def create_app(store_path: str | None = None, *, stories: StoryProvider | None = None,
-               options: CompareOptions | None = None) -> FastAPI:
-    """Build the web app; with a store (a path, or any StoryProvider) it also serves the Stories pages."""
+               options: CompareOptions | None = None,
+               allowed_hosts: Sequence[str] | None = LOOPBACK_HOSTS) -> FastAPI:
+    """Build the web app; with a store (a path, or any StoryProvider) it also serves the Stories pages.
+
+    `allowed_hosts` are the Host headers answered (None: any); the loopback default stops a web page
+    elsewhere from reading this server through DNS rebinding.
+    """
     if stories is None and store_path is not None:
         from storydiff.store import Store
 
@@ -230,6 +239,9 @@ def create_app(store_path: str | None = None, *, stories: StoryProvider | None =
 
     @app.post("/compare")
     async def compare_post(request: Request) -> Response:
+        origin = request.headers.get("origin")
+        if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+            raise HTTPException(403, f"a page from {origin[:80]} may not submit comparisons here")
         try:
             form = await request.form(max_files=uploads.MAX_SOURCES * 2, max_fields=60,
                                       max_part_size=uploads.MAX_FILE_BYTES)
@@ -438,5 +450,7 @@ def create_app(store_path: str | None = None, *, stories: StoryProvider | None =
             raise HTTPException(404, "this story has a single report: there is nothing to compare")
         return _export(report, export, story_id)
 
-    app.add_middleware(_Limits, max_body=uploads.MAX_REQUEST_BYTES)
+    if allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+    app.add_middleware(_Limits, max_body=uploads.MAX_REQUEST_BYTES)  # outermost: its headers go on every reply
     return app
