@@ -2,9 +2,9 @@
 
 Fills a temporary store, starts `storydiff serve` in a subprocess (fast no-model backends), then for
 each scenario keeps CLIENTS requests in flight until DURATION_S seconds or MAX_REQUESTS requests,
-whichever comes first. Prints p50/p95/max latency, throughput and errors; exits 1 when a bar fails.
+whichever comes first. Prints p50/p95/max latency, throughput, errors and the server's CPU time per request; with --check it exits 1 when a bar fails.
 
-    .venv/bin/python bench/web_bench.py [--stories 10000] [--clients 20] [--duration 8] [--max-requests 2000]
+    .venv/bin/python bench/web_bench.py [--stories 10000] [--clients 20] [--duration 8] [--max-requests 2000] [--check]
 """
 
 from __future__ import annotations
@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per scenario (upper bound)")
     parser.add_argument("--max-requests", type=int, default=2000, help="requests per scenario (upper bound)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a scenario misses the bar")
     args = parser.parse_args(argv)
     rng = random.Random(SEED)
     with tempfile.TemporaryDirectory(prefix="storydiff-web-bench-") as tmp:
@@ -202,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    return 1 if failed else 0
+    if failed:
+        print("some scenarios missed the bar" + ("" if args.check else " (pass --check to exit 1 on that)"))
+    return 1 if failed and args.check else 0
 
 
 if __name__ == "__main__":
