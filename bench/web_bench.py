@@ -2,7 +2,8 @@
 
 Fills a temporary store, starts `storydiff serve` in a subprocess (fast no-model backends), then for
 each scenario keeps CLIENTS requests in flight until DURATION_S seconds or MAX_REQUESTS requests,
-whichever comes first. Prints p50/p95/max latency, throughput, errors and the server's CPU time per request; with --check it exits 1 when a bar fails.
+whichever comes first. Prints p50/p95/max latency, throughput, errors and the server's CPU time per
+request; with --check it exits 1 when a bar fails.
 
     .venv/bin/python bench/web_bench.py [--stories 10000] [--clients 20] [--duration 8] [--max-requests 2000] [--check]
 """
