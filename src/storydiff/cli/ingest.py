@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     err = Console(stderr=True, highlight=False)
     total = count_inputs(args.paths)
     bar = Progress(
-        SpinnerColumn(), TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+        SpinnerColumn(), TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
         TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
         console=err, disable=args.no_progress or not err.is_terminal, transient=False,
     )
@@ -92,15 +92,26 @@ def run(args: argparse.Namespace) -> int:
                               highlight=False, soft_wrap=True)
 
     with bar:
-        task = bar.add_task("ingest", total=total, rate="")
+        task = bar.add_task("reading", total=total, rate="")
+        placing = bar.add_task("placing", total=None, rate="", visible=False)
 
         def advance(n: int) -> None:
             bar.advance(task, n)
-            speed = bar.tasks[0].speed
+            speed = bar.tasks[task].speed
             if speed:
                 bar.update(task, rate=f"{speed:,.0f}/s")
 
-        summary = ingest(args.paths, store, options, progress=advance, on_failure=failed, total=total)
+        def placed(n: int) -> None:
+            if not bar.tasks[placing].visible:
+                bar.reset(placing, visible=True)
+            bar.update(placing, total=bar.tasks[task].completed)
+            bar.advance(placing, n)
+            speed = bar.tasks[placing].speed
+            if speed:
+                bar.update(placing, rate=f"{speed:,.0f}/s")
+
+        summary = ingest(args.paths, store, options, progress=advance, on_failure=failed, on_placed=placed,
+                         total=total)
     if args.json:
         print(json.dumps({"db": store.path, **summary.to_dict()}, ensure_ascii=False, indent=2))
     else:

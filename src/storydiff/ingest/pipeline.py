@@ -258,7 +258,8 @@ class _Run:
     """The mutable tallies of one ingest run."""
 
     def __init__(self, store: Store, placer: Placer, progress: Progress | None,
-                 on_failure: Callable[[InputFailure], None] | None) -> None:
+                 on_failure: Callable[[InputFailure], None] | None, on_placed: Progress | None = None) -> None:
+        self.on_placed = on_placed
         self.store = store
         self.placer = placer
         self.progress = progress
@@ -341,6 +342,8 @@ class _Run:
                                       placed.edits, raw.input_hash))
         saving = time.perf_counter()
         self.store.write(Batch(rows, repeats, self.placer.state(), merges=merges))
+        if self.on_placed:
+            self.on_placed(len(pairs))
         now = time.perf_counter()
         self.save_share = (now - saving) / max(now - self.last_commit, 1e-9)
         self.last_commit = now
@@ -360,11 +363,12 @@ class _Run:
 def ingest(paths: Iterable[str | os.PathLike[str]], store: Store, options: IngestOptions | None = None, *,
            placer: Placer | None = None, progress: Progress | None = None,
            on_failure: Callable[[InputFailure], None] | None = None,
-           total: int | None = None) -> IngestSummary:
+           on_placed: Progress | None = None, total: int | None = None) -> IngestSummary:
     """Ingest articles from files, folders, JSONL, CSV and WARC into the store; return what happened.
 
     `placer` is the stories stage (default: `default_placer(store)`); `progress` is called as inputs
-    finish and `on_failure` with each bad or skipped input as it is found; `total` (e.g. from
+    finish extraction, `on_placed` as extracted articles are placed and committed, and `on_failure`
+    with each bad or skipped input as it is found; `total` (e.g. from
     `count_inputs`) only decides whether a process pool is worth starting. A second ingest into the
     same store file while one runs raises StoreError.
     """
@@ -374,7 +378,7 @@ def ingest(paths: Iterable[str | os.PathLike[str]], store: Store, options: Inges
     workers = options.workers or os.cpu_count() or 1
     small = total is not None and total < MIN_PARALLEL
     with store.writer_lock():
-        run = _Run(store, placer or default_placer(store), progress, on_failure)
+        run = _Run(store, placer or default_placer(store), progress, on_failure, on_placed)
         return _ingest(paths, store, options, run, workers, small, started)
 
 
