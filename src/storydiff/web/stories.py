@@ -116,9 +116,8 @@ class StoreStories:
                     raise
                 time.sleep(0.05 * (attempt + 1))
         try:
-            mem.execute("""CREATE TABLE articles AS SELECT id, seq, url, outlet, title, subtitle, author, published,
-                               published_date, language, body, source, extractor, story_id, duplicate_of
-                           FROM src.articles""")
+            # bodies stay in the file (a story page reads its own); the snapshot keeps what the list needs
+            mem.execute("CREATE TABLE articles AS SELECT story_id, outlet, language FROM src.articles")
             # one row per story with what the filters look at, so no filter has to scan the articles
             mem.execute("""CREATE TABLE stories AS
                            SELECT s.*, row_number() OVER (ORDER BY s.first_seen DESC NULLS LAST, s.first_seq DESC) AS ord,
@@ -267,14 +266,9 @@ class StoreStories:
 
     def story_articles(self, story_id: str) -> tuple[list[Article], int]:
         """The story's independent reports (copies excluded) in arrival order, and the number of copies."""
-        with self._connect() as con:
-            rows = con.execute(
-                "SELECT id, body, title, source, url, outlet, author, published, subtitle, language, extractor, "
-                "duplicate_of FROM articles WHERE story_id = ? ORDER BY seq", [story_id]).fetchall()
-        independent = [Article(id=r[0], body=r[1] or "", title=r[2] or "", source=r[3] or "", url=r[4] or "",
-                               outlet=r[5] or "", author=r[6] or "", published=r[7], subtitle=r[8] or "",
-                               language=r[9] or "", extractor=r[10] or "") for r in rows if r[11] is None]
-        return independent, len(rows) - len(independent)
+        stored = self.store.articles(story_id=story_id)  # from the file: the snapshot holds no bodies
+        independent = [s.article for s in stored if s.duplicate_of is None]
+        return independent, len(stored) - len(independent)
 
     def facets(self) -> dict[str, list[str]]:
         """The most common outlets and every language, for the filter form."""
