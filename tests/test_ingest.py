@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from storydiff.ingest.pipeline import (
     count_inputs,
     ingest,
 )
+from storydiff.ingest.sources import to_article
 from storydiff.model import Article
 from storydiff.store import TABLES, Store
 
@@ -170,3 +172,20 @@ def test_parallel_ingest_of_the_allsides_dataset(datasets_dir: Path) -> None:
     assert summary.read == summary.added == 1479 and not summary.failures
     again = ingest([path], store, IngestOptions(workers=2), placer=KeywordPlacer())
     assert again.added == 0 and again.already_stored == 1479
+
+
+def _crashing_to_article(item):  # type: ignore[no-untyped-def]
+    """Kill the worker process on one input, as a crash inside a C parser would."""
+    if item.source.endswith(":3"):
+        os._exit(1)
+    return to_article(item)
+
+
+def test_a_worker_crash_costs_only_its_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("storydiff.ingest.pipeline.to_article", _crashing_to_article)
+    store = Store(":memory:")
+    summary = ingest([DATA / "feed.jsonl"], store, IngestOptions(workers=2), placer=KeywordPlacer())
+    failed = {Path(f.source).name: f.reason for f in summary.failures}
+    assert sorted(failed) == ["feed.jsonl:3", "feed.jsonl:5", "feed.jsonl:7"]
+    assert failed["feed.jsonl:3"] == "extraction crashed its worker process"
+    assert summary.added == 6

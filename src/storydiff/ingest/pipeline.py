@@ -20,6 +20,7 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -384,13 +385,13 @@ def ingest(paths: Iterable[str | os.PathLike[str]], store: Store, options: Inges
 
 def _ingest(paths: list[str | os.PathLike[str]], store: Store, options: IngestOptions, run: _Run, workers: int,
             small: bool, started: float) -> IngestSummary:
-    executor: Executor = _InProcess() if workers == 1 or small else ProcessPoolExecutor(workers, initializer=_worker_init)
+    pool = _Workers(workers, in_process=workers == 1 or small)
     try:
         raws = run.fresh(iter_inputs(paths, options.sources))
         held: list[tuple[float, int, RawInput, Article]] = []  # a heap, oldest publication first
         arrived = 0
         batch = options.batch_size
-        for chunk, results in _extracted(executor, raws, workers * WINDOW_PER_WORKER):
+        for chunk, results in _extracted(pool, raws, workers * WINDOW_PER_WORKER):
             for raw, result in zip(chunk, results, strict=True):
                 if isinstance(result, InputFailure):
                     run.fail(result, count_read=True)
@@ -405,7 +406,7 @@ def _ingest(paths: list[str | os.PathLike[str]], store: Store, options: IngestOp
         while held:
             run.commit([_pop(held) for _ in range(min(batch, len(held)))])
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown()
     return run.summary(time.perf_counter() - started)
 
 
@@ -430,18 +431,63 @@ def time_key(published: str | None) -> float:
     return when.timestamp()
 
 
-def _extracted(executor: Executor, raws: Iterator[RawInput],
+class _Workers:
+    """The extraction pool; a worker that dies (a crash inside a parser) costs only the input it was on."""
+
+    def __init__(self, workers: int, in_process: bool) -> None:
+        self.workers = workers
+        self.in_process = in_process
+        self.executor = self._start()
+
+    def _start(self) -> Executor:
+        if self.in_process:
+            return _InProcess()
+        return ProcessPoolExecutor(self.workers, initializer=_worker_init)
+
+    def restart(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._start()
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def one_by_one(self, chunk: list[RawInput]) -> list[Article | InputFailure]:
+        """Extract each input in its own task, so one that kills its worker is named and skipped."""
+        out: list[Article | InputFailure] = []
+        for item in chunk:
+            try:
+                out.extend(self.executor.submit(_extract_many, [item]).result())
+            except BrokenProcessPool:
+                out.append(InputFailure(item.source, "extraction crashed its worker process"))
+                self.restart()
+        return out
+
+
+def _extracted(pool: _Workers, raws: Iterator[RawInput],
                window: int) -> Iterator[tuple[list[RawInput], list[Article | InputFailure]]]:
-    """Extract chunks of raw inputs on the executor, in order, with a bounded number in flight."""
+    """Extract chunks of raw inputs on the pool, in order, with a bounded number in flight."""
     queue: deque[tuple[list[RawInput], Future[list[Article | InputFailure]]]] = deque()
+    redo = 0  # chunks still queued from a pool that died: redone one input at a time
+
+    def take() -> tuple[list[RawInput], list[Article | InputFailure]]:
+        nonlocal redo
+        chunk, fut = queue.popleft()
+        if redo:
+            redo -= 1
+            return chunk, pool.one_by_one(chunk)
+        try:
+            return chunk, fut.result()
+        except BrokenProcessPool:
+            pool.restart()
+            redo = len(queue)
+            return chunk, pool.one_by_one(chunk)
+
     for chunk in _chunks(raws, CHUNK_SIZE):
-        queue.append((chunk, executor.submit(_extract_many, chunk)))
+        queue.append((chunk, pool.executor.submit(_extract_many, chunk)))
         while len(queue) >= window:
-            done_chunk, fut = queue.popleft()
-            yield done_chunk, fut.result()
+            yield take()
     while queue:
-        done_chunk, fut = queue.popleft()
-        yield done_chunk, fut.result()
+        yield take()
 
 
 # --- the stories stage -------------------------------------------------------------------------
