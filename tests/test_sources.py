@@ -171,3 +171,11 @@ def test_aliased_fields_and_epoch_times(tmp_path: Path) -> None:
     (raw,), _ = _split(list(iter_inputs([path])))
     art = to_article(raw)
     assert art.outlet == "Hill Times" and art.published and art.published.startswith("2014-03-10")
+
+
+def test_truncated_gzip_keeps_what_came_before(tmp_path: Path) -> None:
+    rows = "url,title\n" + "".join(f"https://x.example/{i},Headline number {i} about the ferry\n" for i in range(2000))
+    data = gzip.compress(rows.encode())
+    (tmp_path / "feed.csv.gz").write_bytes(data[: len(data) // 2])
+    raws, fails = _split(list(iter_inputs([tmp_path / "feed.csv.gz"])))
+    assert raws and len(fails) == 1 and "truncated" in fails[0].reason

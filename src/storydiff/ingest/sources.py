@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -161,6 +162,8 @@ def _read_path(path: Path, options: SourceOptions) -> Iterator[RawInput | InputF
         yield InputFailure(exc.source, exc.reason)
     except OSError as exc:
         yield InputFailure(str(path), f"cannot read file ({exc.strerror or exc})")
+    except (EOFError, zlib.error) as exc:  # a truncated or corrupt .gz
+        yield InputFailure(str(path), f"cannot read further: corrupt or truncated compressed file ({exc})")
 
 
 def _open_binary(path: Path) -> IO[bytes]:
