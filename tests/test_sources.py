@@ -179,3 +179,15 @@ def test_truncated_gzip_keeps_what_came_before(tmp_path: Path) -> None:
     (tmp_path / "feed.csv.gz").write_bytes(data[: len(data) // 2])
     raws, fails = _split(list(iter_inputs([tmp_path / "feed.csv.gz"])))
     assert raws and len(fails) == 1 and "truncated" in fails[0].reason
+
+
+def test_hostile_records_are_failures_not_crashes(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text("[" * 100_000 + "\n" + json.dumps({"title": "Fine headline", "published": "999999999999"}) + "\n")
+    raws, fails = _split(list(iter_inputs([path])))
+    assert len(fails) == 1 and "nested too deeply" in fails[0].reason
+    assert to_article(raws[0]).title == "Fine headline" and raws[0].payload["published"] is None
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    _, fails = _split(list(iter_inputs([deep])))
+    assert len(fails) == 1 and "nested too deeply" in fails[0].reason

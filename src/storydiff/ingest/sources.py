@@ -190,6 +190,8 @@ def _json_list(path: Path, data: bytes) -> Iterator[RawInput | InputFailure]:
         records = json.loads(decode_bytes(data, str(path)))
     except json.JSONDecodeError as exc:
         raise InputError(str(path), f"bad JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(str(path), "bad JSON: nested too deeply") from None
     for i, record in enumerate(records):
         source = f"{path}[{i}]"
         if not isinstance(record, dict):
@@ -223,9 +225,10 @@ def _jsonl(path: Path, options: SourceOptions) -> Iterator[RawInput | InputFailu
                 continue
             try:
                 record = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
                 where = f" at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-                msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+                msg = (exc.msg if isinstance(exc, json.JSONDecodeError)
+                       else "nested too deeply" if isinstance(exc, RecursionError) else "not UTF-8")
                 yield InputFailure(source, f"bad JSON line{where}: {msg}")
                 continue
             if not isinstance(record, dict):
@@ -249,7 +252,10 @@ def normalise_record(record: dict[str, Any]) -> dict[str, Any]:
         published = str(int(published))
     if isinstance(published, str) and published.strip().isdigit() and 9 <= len(published.strip()) <= 13:
         seconds = int(published) / (1000 if len(published.strip()) == EPOCH_MS_DIGITS else 1)
-        out["published"] = datetime.fromtimestamp(seconds, UTC).isoformat()
+        try:
+            out["published"] = datetime.fromtimestamp(seconds, UTC).isoformat()
+        except (ValueError, OverflowError, OSError):
+            out["published"] = None  # not a date after all
     return out
 
 
