@@ -164,6 +164,8 @@ def _read_path(path: Path, options: SourceOptions) -> Iterator[RawInput | InputF
         yield InputFailure(str(path), f"cannot read file ({exc.strerror or exc})")
     except (EOFError, zlib.error) as exc:  # a truncated or corrupt .gz
         yield InputFailure(str(path), f"cannot read further: corrupt or truncated compressed file ({exc})")
+    except Exception as exc:  # noqa: BLE001 - untrusted input must not stop the other inputs
+        yield InputFailure(str(path), f"cannot read further ({type(exc).__name__}: {exc})"[:300])
 
 
 def _open_binary(path: Path) -> IO[bytes]:
