@@ -115,6 +115,8 @@ def test_too_few_reports_and_bad_inputs_say_why(client: TestClient) -> None:
     assert _text(HERALD)[:30] in r.text  # the pasted text comes back in the form
     r = client.post("/compare", data={"text": [CALM], "published": ["yesterday"]}, follow_redirects=False)
     assert "is not an ISO date" in r.text
+    r = client.post("/compare", data={"text": [CALM], "published": ["2024-02-30"]}, follow_redirects=False)
+    assert "is not an ISO date" in r.text
 
 
 def test_uploads_are_capped_with_a_clear_message(client: TestClient) -> None:
@@ -200,6 +202,8 @@ def test_stories_search_filters_and_paging(store_client: TestClient, monkeypatch
     assert store_client.get("/stories.json?outlet=filler&since=2028-01-05&until=2028-01-06").json()["total"] == 2
     bad = store_client.get("/stories.json?since=tomorrow").json()
     assert bad["errors"] and bad["total"] == 14
+    assert len(store_client.get("/stories.json?since=2024-13-45&until=2024-02-30").json()["errors"]) == 2
+    assert store_client.get("/stories?page=-3&page=x").status_code == 200
     monkeypatch.setattr("storydiff.web.app.PER_PAGE", 5)
     p1 = store_client.get("/stories.json?q=").json()  # a URL not cached before the patch
     assert p1["pages"] == 3 and p1["links"]["next"] == "/stories?page=2" and not p1["links"]["prev"]
@@ -304,3 +308,14 @@ def test_any_story_provider_serves_the_stories_pages() -> None:
     assert len(first["columns"]) == 2
     fake.stories["bridge"] = [HERALD, GAZETTE, replace(HERALD, id="third", outlet="Third")]
     assert len(client.get("/stories/bridge.json").json()["columns"]) == 3  # no snapshot: never stale
+
+
+def test_an_unexpected_error_is_a_500_with_the_security_headers() -> None:
+    class Broken(FakeStories):
+        def facets(self):  # type: ignore[no-untyped-def]
+            raise RuntimeError("boom <script>")
+
+    client = TestClient(create_app(stories=Broken(), options=FAST), base_url=LOCAL, raise_server_exceptions=False)
+    r = client.get("/stories")
+    assert r.status_code == 500 and "<script>" not in r.text
+    assert "script-src 'self'" in r.headers["content-security-policy"]

@@ -452,5 +452,10 @@ def create_app(store_path: str | None = None, *, stories: StoryProvider | None =
 
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
-    app.add_middleware(_Limits, max_body=uploads.MAX_REQUEST_BYTES)  # outermost: its headers go on every reply
+    inner = app.build_middleware_stack
+
+    def outermost() -> Any:  # outside Starlette's error middleware too, so a 500 carries the headers
+        return _Limits(inner(), max_body=uploads.MAX_REQUEST_BYTES)
+
+    app.build_middleware_stack = outermost  # type: ignore[method-assign]
     return app

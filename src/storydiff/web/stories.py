@@ -55,13 +55,26 @@ class StoryProvider(Protocol):
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def _is_date(value: str) -> bool:
+    """True for a real calendar day written YYYY-MM-DD."""
+    from datetime import date
+
+    if not _DATE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def clean_filter(params: dict[str, str]) -> tuple[StoryFilter, list[str]]:
     """A StoryFilter from query parameters, dropping malformed dates with a message for each."""
     errors = []
     dates = {}
     for key in ("since", "until"):
         value = (params.get(key) or "").strip()
-        if value and not _DATE.match(value):
+        if value and not _is_date(value):
             errors.append(f"{key}: {value[:40]!r} is not a date (use YYYY-MM-DD)")
             value = ""
         dates[key] = value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -91,13 +90,15 @@ def file_article(filename: str, data: bytes, *, published: str = "") -> Article:
     return replace(art, source=name)
 
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][0-9:.+\-Z]{2,})?$")
-
-
 def _iso_or_none(value: str, name: str) -> str | None:
+    """The ISO date or datetime typed in the form, None when empty; InputError when it is not one."""
+    from datetime import datetime
+
     value = (value or "").strip()
     if not value:
         return None
-    if not _ISO.match(value):
-        raise InputError(name, f"date {value[:40]!r} is not an ISO date (YYYY-MM-DD)")
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(name, f"date {value[:40]!r} is not an ISO date (YYYY-MM-DD)") from None
     return value
