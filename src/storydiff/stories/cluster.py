@@ -29,6 +29,7 @@ DAY = 86400.0  # seconds
 NAME_CANDIDATES = 8  # best stories by embedding whose shared names are scored (names cost a dict walk)
 MERGE_ROUNDS = 3  # merges checked in a row after one article (a merge can enable the next)
 STATE_VERSION = 1  # bump when the saved state's layout changes
+HASHING_DIMS = 4096  # dimensions of the no-model fallback (every open story keeps one such vector)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -384,15 +385,16 @@ def _grow(arr: np.ndarray, rows: int, fill: float) -> np.ndarray:
 
 
 def _load_embedder(backend: str) -> Any:
-    """The named embedder, or the no-model hashing fallback when its model is not installed."""
-    from storydiff.analyze.embed import get_embedder
+    """The named embedder, or the no-model hashing fallback (at a size a centroid matrix can hold)."""
+    from storydiff.analyze.embed import HashingEmbedder, get_embedder
 
+    if backend == "hashing":
+        return HashingEmbedder(dims=HASHING_DIMS)
     try:
-        return get_embedder(backend)
+        emb = get_embedder(backend)
     except (MissingExtraError, UsageError, ImportError, OSError):
-        if backend == "hashing":
-            raise
-        return get_embedder("hashing")
+        return HashingEmbedder(dims=HASHING_DIMS)
+    return HashingEmbedder(dims=HASHING_DIMS) if emb.name == HashingEmbedder.name else emb
 
 
 @dataclass(frozen=True, slots=True)
