@@ -107,35 +107,67 @@ async def wait_ready(base: str) -> None:
     raise SystemExit(f"web_bench: the server did not answer within {STARTUP_TIMEOUT_S:.0f} s")
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection with a minimal GET: the load generator should cost the CPUs
+    (which it shares with the server) far less than the server does; httpx costs about 1 ms a request."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> int:
+        """GET path; return the status code (reconnects when the server closed the connection)."""
+        if self.writer is None or self.writer.is_closing():
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:] if x)}
+        if "content-length" not in headers:
+            raise ValueError(f"{path}: response without Content-Length")
+        await self.reader.readexactly(int(headers["content-length"]))
+        if headers.get("connection", "").lower() == "close":
+            self.writer.close()
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
 async def run_scenario(base: str, paths: list[str], clients: int, duration: float, max_requests: int
                        ) -> dict[str, float]:
     """Keep `clients` requests in flight over `paths` (in order, cycling) until the time or count bound."""
-    import httpx
-
+    host, port = base.removeprefix("http://").rsplit(":", 1)
     latencies: list[float] = []
     errors = 0
     issued = 0
     stop_at = time.monotonic() + duration
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
+    connections = [Connection(host, int(port)) for _ in range(clients)]
 
-        async def worker() -> None:
-            nonlocal errors, issued
-            while issued < max_requests and time.monotonic() < stop_at:
-                path = paths[issued % len(paths)]
-                issued += 1
-                t0 = time.perf_counter()
-                try:
-                    r = await client.get(path)
-                    ok = r.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                latencies.append((time.perf_counter() - t0) * 1000)
-                errors += not ok
+    async def worker(conn: Connection) -> None:
+        nonlocal errors, issued
+        while issued < max_requests and time.monotonic() < stop_at:
+            path = paths[issued % len(paths)]
+            issued += 1
+            t0 = time.perf_counter()
+            try:
+                ok = await asyncio.wait_for(conn.get(path), timeout=30.0) == 200
+            except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError):
+                ok = False
+                conn.close()
+                conn.writer = None
+            latencies.append((time.perf_counter() - t0) * 1000)
+            errors += not ok
 
-        started = time.monotonic()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.monotonic() - started
+    started = time.monotonic()
+    await asyncio.gather(*(worker(c) for c in connections))
+    elapsed = time.monotonic() - started
+    for c in connections:
+        c.close()
     latencies.sort()
 
     def pct(p: float) -> float:
