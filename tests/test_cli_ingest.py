@@ -107,7 +107,7 @@ def test_export_both_formats(db: Path, tmp_path: Path) -> None:
 def test_real_stories_stage_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The default placer (story clusterer) groups the fixture's bridge reports; `story` compares them."""
     db = str(tmp_path / "real.duckdb")
-    assert main(["ingest", str(DATA), "--db", db]) == 2
+    assert main(["ingest", str(DATA), "--db", db, "--embedder", "model2vec"]) == 2
     before = dump(Store(db, read_only=True))
     assert main(["ingest", str(DATA), "--db", db]) == 2  # the same inputs again: nothing changes
     assert dump(Store(db, read_only=True)) == before

@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--reorder-window", type=int, default=None, metavar="N",
                    help="articles held back and placed oldest first (default: 4096; 0 for inputs "
                    "already in time order)")
+    p.add_argument("--embedder", choices=("auto", "minilm", "model2vec", "hashing"), default=None,
+                   help="sentence embeddings for story clustering in a new store (default: auto = MiniLM "
+                   "when installed; model2vec is much faster); a store keeps the backend it was built with")
     p.add_argument("--published", metavar="YYYY-MM-DD", help="date to assume for inputs that carry none")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -75,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--workers and --reorder-window must be 0 or more, --batch-size 1 or more")
     options = IngestOptions(workers=args.workers, batch_size=args.batch_size or BATCH_SIZE,
                             reorder_window=REORDER_WINDOW if args.reorder_window is None else args.reorder_window,
+                            embedder=args.embedder,
                             sources=replace(SourceOptions(), published=args.published))
     store = Store(args.db)
     err = Console(stderr=True, highlight=False)

@@ -91,6 +91,7 @@ class IngestOptions:
     workers: int = 0  # extraction processes; 0 = one per core
     batch_size: int = BATCH_SIZE
     reorder_window: int = REORDER_WINDOW  # 0: place in input order; a kill loses at most window + batch
+    embedder: str | None = None  # story clustering backend for a new store (None: the clusterer's default)
     sources: SourceOptions = field(default_factory=SourceOptions)
 
 
@@ -379,7 +380,9 @@ def ingest(paths: Iterable[str | os.PathLike[str]], store: Store, options: Inges
     workers = options.workers or os.cpu_count() or 1
     small = total is not None and total < MIN_PARALLEL
     with store.writer_lock():
-        run = _Run(store, placer or default_placer(store), progress, on_failure, on_placed)
+        if placer is None:
+            placer = default_placer(store, options.embedder) if options.embedder else default_placer(store)
+        run = _Run(store, placer, progress, on_failure, on_placed)
         return _ingest(paths, store, options, run, workers, small, started)
 
 
@@ -496,9 +499,17 @@ CLUSTER_STATE_KEY = "stories.cluster"  # the clusterer's saved index in the stor
 DEDUPE_STATE_KEY = "stories.dedupe"  # the near-duplicate index's saved state
 
 
-def default_placer(store: Store) -> Placer:
-    """The stories stage for this store (copies, then stories), resumed from the state it saved."""
-    return StoryPlacer(store)
+def default_placer(store: Store, embedder: str | None = None) -> Placer:
+    """The stories stage for this store (copies, then stories), resumed from the state it saved.
+
+    `embedder` (auto, minilm, model2vec, hashing) picks the clusterer's backend for a store without
+    stories yet; a store that has them keeps the backend it was built with.
+    """
+    if embedder is None:
+        return StoryPlacer(store)
+    from storydiff.stories.cluster import ClusterOptions
+
+    return StoryPlacer(store, ClusterOptions(backend=embedder))
 
 
 def _load_state(store: Store, key: str) -> dict[str, Any] | None:
@@ -540,6 +551,8 @@ class StoryPlacer:
         copies = {i: dup for i, art in enumerate(articles) if (dup := self.dedupe.add(art)) is not None}
         independent = [a for i, a in enumerate(articles) if i not in copies]
         stories = iter(self.clusterer.add_many(independent))
+        if independent:
+            self.clusterer.consolidate()  # merges go to drain_merges(), which the batch writes
         wanted = {d.duplicate_of for d in copies.values()} - set(self._story_of)
         stored = self.store.story_ids(wanted)
         out = []
