@@ -319,3 +319,16 @@ def test_an_unexpected_error_is_a_500_with_the_security_headers() -> None:
     r = client.get("/stories")
     assert r.status_code == 500 and "<script>" not in r.text
     assert "script-src 'self'" in r.headers["content-security-policy"]
+
+
+def test_an_in_memory_store_is_read_live() -> None:
+    from storydiff.store import Batch, Store, StoredArticle
+    from storydiff.web.stories import StoreStories
+
+    store = Store(":memory:")
+    store.write(Batch(articles=[StoredArticle(replace(HERALD, outlet="Herald"), story_id="bridge"),
+                                StoredArticle(replace(GAZETTE, outlet="Gazette"), story_id="bridge")]))
+    client = TestClient(create_app(stories=StoreStories(store), options=FAST), base_url=LOCAL)
+    data = client.get("/stories.json?q=rust&outlet=gaz").json()
+    assert data["total"] == 1 and data["stories"][0]["outlet_names"] == ["Gazette", "Herald"]
+    assert len(client.get("/stories/bridge.json").json()["columns"]) == 2

@@ -17,6 +17,8 @@ from storydiff.model import Article
 PER_PAGE = 50  # stories per page of the list
 MAX_OUTLET_CHOICES = 300  # outlets offered in the filter's suggestion list
 MAX_SEARCH_WORDS = 8  # words of the search box used (all must occur in one article)
+MAX_LISTED_IN_MEMORY = 200_000  # stories whose list rows the snapshot also keeps as Python tuples (~200 B each)
+LIST_COLUMNS = "s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets, s.outlet_names"
 REFRESH_CHECK_S = 2.0  # seconds between two checks of whether the store file changed
 SNAPSHOT_RETRIES = 10  # attempts to open a file the ingest is writing (0.05 s, 0.1 s, ... apart: 2.25 s in all)
 
@@ -99,6 +101,7 @@ class StoreStories:
         self.path = str(getattr(store, "path", ""))
         self._lock = threading.Lock()
         self._mem: Any = None
+        self._listing: tuple[Any, list[tuple[Any, ...]] | None] = (None, None)  # (snapshot, its stories in order)
         self._stamp: tuple[float, ...] | None = None
         self._checked = 0.0
         self.version = 0  # bumped at every new snapshot (caches key on it)
@@ -176,10 +179,18 @@ class StoreStories:
                             if self._mem is None:
                                 raise StoreError(f"{self.path}: cannot read the store ({exc})") from None
                             return self.version
+                        self._listing = (mem, self._ordered(mem))
                         self._mem, self._stamp = mem, stamp
                         self.version += 1
                     self._checked = time.monotonic()
         return self.version
+
+    @staticmethod
+    def _ordered(mem: Any) -> list[tuple[Any, ...]] | None:
+        """Every story's list row in display order, kept in memory when there are not too many."""
+        if mem.execute("SELECT count(*) FROM stories").fetchone()[0] > MAX_LISTED_IN_MEMORY:
+            return None
+        return mem.execute(f"SELECT {LIST_COLUMNS} FROM stories s ORDER BY s.ord").fetchall()  # type: ignore[no-any-return]
 
     @contextmanager
     def _connect(self) -> Iterator[Any]:
@@ -239,22 +250,26 @@ class StoreStories:
 
     def list_stories(self, flt: StoryFilter, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         """One page of stories, newest first, with their outlets, and the total count."""
-        cols = "s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets"
         with self._connect() as con:
             snapshot = self._mem is not None and bool(self.path) and self.path != ":memory:"
             where, params = self._where(flt, snapshot)
-            if snapshot and where == "TRUE":  # no filter: the page is a range of the precomputed order
-                rows = con.execute(f"SELECT {cols}, s.outlet_names FROM stories s WHERE s.ord > ? AND s.ord <= ? "
-                                   "ORDER BY s.ord", [int(offset), int(offset) + int(limit)]).fetchall()
-            elif snapshot:  # one pass gives the page and the count of every match
-                rows = con.execute(f"""SELECT {cols}, s.outlet_names, count(*) OVER () FROM stories s WHERE {where}
+            mem, ordered = self._listing
+            if snapshot and ordered is not None and mem is self._mem:  # rows in memory: the query gives positions
+                if where == "TRUE":
+                    return self._rows(ordered[offset: offset + limit]), len(ordered)
+                hits = [r[0] for r in con.execute(f"SELECT s.ord FROM stories s WHERE {where} ORDER BY s.ord",
+                                                  params).fetchall()]
+                return self._rows([ordered[k - 1] for k in hits[offset: offset + limit]]), len(hits)
+            if snapshot:  # one pass gives the page and the count of every match
+                rows = con.execute(f"""SELECT {LIST_COLUMNS}, count(*) OVER () FROM stories s WHERE {where}
                                        ORDER BY s.ord LIMIT {int(limit)} OFFSET {int(offset)}""", params).fetchall()
                 if rows or not offset:
                     return self._rows(rows), int(rows[0][8]) if rows else 0
             else:
                 rows = con.execute(
-                    f"""SELECT {cols}, (SELECT list(DISTINCT a.outlet ORDER BY a.outlet) FROM articles a
-                                        WHERE a.story_id = s.id AND a.outlet <> '')
+                    f"""SELECT {LIST_COLUMNS.replace("s.outlet_names", "")}
+                               (SELECT list(DISTINCT a.outlet ORDER BY a.outlet) FROM articles a
+                                WHERE a.story_id = s.id AND a.outlet <> '')
                         FROM stories s WHERE {where}
                         ORDER BY s.first_seen DESC NULLS LAST, s.first_seq DESC
                         LIMIT {int(limit)} OFFSET {int(offset)}""", params).fetchall()
