@@ -1,0 +1,107 @@
+"""The Spark session and the all-or-nothing output folder (written beside the target, then renamed into place)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from storydiff.errors import MissingExtraError
+
+LOCAL_PARTITIONS_PER_CORE = 2  # shuffle partitions per local core (Spark's default of 200 is slow on a laptop)
+TMP_MARK = ".tmp-"  # sibling folders of OUTPUT being written
+DAEMON = "storydiff.scale._daemon"  # Python daemon that imports storydiff before forking workers
+OLD_MARK = ".old-"  # the previous OUTPUT while the new one is renamed into place
+
+
+def spark_session(master: str | None = None, app: str = "storydiff", conf: dict[str, str] | None = None) -> Any:
+    """A SparkSession (the running one when there is one: spark-submit, tests); quiet console, Arrow on."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise MissingExtraError("spark", exc.name or "pyspark") from exc
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    builder = SparkSession.builder.appName(app)
+    if master:
+        builder = builder.master(master)
+    settings = {
+        "spark.ui.showConsoleProgress": "false",
+        "spark.ui.enabled": "false",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.python.daemon.module": DAEMON,
+        **(conf or {}),
+    }
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    if spark.sparkContext.master.startswith("local") and "spark.sql.shuffle.partitions" not in (conf or {}):
+        cores = spark.sparkContext.defaultParallelism
+        spark.conf.set("spark.sql.shuffle.partitions", str(max(2, cores * LOCAL_PARTITIONS_PER_CORE)))
+    return spark
+
+
+class Output:
+    """An output folder written atomically: tables go to OUTPUT.tmp-<id>, which replaces OUTPUT at the end.
+
+    Works on any Hadoop file system (local, HDFS, S3A) through Spark's own FileSystem API. Folders left by
+    a killed run are removed by the next run into the same OUTPUT, so it never sees partial tables.
+    """
+
+    def __init__(self, spark: Any, output: str) -> None:
+        self.spark = spark
+        self.target = output.rstrip("/")
+        jvm = spark.sparkContext._jvm
+        self._Path = jvm.org.apache.hadoop.fs.Path
+        self._fs = self._Path(self.target).getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+        self.tmp = f"{self.target}{TMP_MARK}{uuid.uuid4().hex[:12]}"
+
+    def clean_stale(self) -> None:
+        """Remove what killed runs left beside OUTPUT (their temporary and replaced folders)."""
+        for mark in (TMP_MARK, OLD_MARK):
+            for status in self._fs.globStatus(self._Path(f"{self.target}{mark}*")) or []:
+                self._fs.delete(status.getPath(), True)
+
+    def path(self, table: str) -> str:
+        """Where one table is written during the run."""
+        return f"{self.tmp}/{table}"
+
+    def write(self, table: str, frame: Any) -> None:
+        """Write one table (Parquet) into the temporary folder."""
+        frame.write.mode("overwrite").parquet(self.path(table))
+
+    def write_json(self, name: str, data: dict[str, Any]) -> None:
+        """A small JSON file (the run's manifest) in the temporary folder."""
+        stream = self._fs.create(self._Path(f"{self.tmp}/{name}"), True)
+        try:
+            stream.write(bytearray(json.dumps(data, indent=2, sort_keys=True).encode()))
+        finally:
+            stream.close()
+
+    def commit(self) -> None:
+        """Swap the finished folder into place (the previous OUTPUT, if any, is removed after)."""
+        target = self._Path(self.target)
+        old = None
+        if self._fs.exists(target):
+            old = self._Path(f"{self.target}{OLD_MARK}{uuid.uuid4().hex[:12]}")
+            if not self._fs.rename(target, old):
+                raise OSError(f"cannot move {self.target} aside")
+        if not self._fs.rename(self._Path(self.tmp), target):
+            raise OSError(f"cannot rename {self.tmp} to {self.target}")
+        if old is not None:
+            self._fs.delete(old, True)
+
+    def abort(self) -> None:
+        """Remove the temporary folder of a failed run."""
+        self._fs.delete(self._Path(self.tmp), True)
+
+
+Fault = Callable[[str], None]  # test hook: called with each table name before it is written

@@ -1,0 +1,64 @@
+"""`import_tables(output, store)`: load a Spark run's Parquet tables into the embedded store (no Spark needed)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from storydiff.errors import UsageError
+from storydiff.model import Article
+from storydiff.scale.read import ARTICLE_FIELDS
+from storydiff.store import Batch, Store, StoredArticle
+
+IMPORT_BATCH = 5000  # articles per store transaction
+
+
+def _rows(folder: Path) -> Iterator[dict[str, Any]]:
+    """Rows of the articles table in arrival order (time, then id), read a slice at a time."""
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(str(folder), format="parquet").to_table()
+    table = table.sort_by([("tk", "ascending"), ("id", "ascending")])
+    for batch in table.to_batches(max_chunksize=IMPORT_BATCH):
+        yield from batch.to_pylist()
+
+
+def _stored(row: dict[str, Any]) -> StoredArticle:
+    art = Article(**{f: (row[f] if f == "published" else row[f] or "") for f in ARTICLE_FIELDS})
+    sim = row.get("similarity")
+    edits = json.loads(row["edits"]) if row.get("edits") else None
+    return StoredArticle(art, row.get("story_id"), row.get("duplicate_of"),
+                         None if sim is None or (isinstance(sim, float) and math.isnan(sim)) else sim,
+                         edits, row.get("input_hash") or "")
+
+
+def import_tables(output: str | os.PathLike[str], store: Store) -> int:
+    """Write every article of a Spark run (with its story and copy links) into the store; return how many were new.
+
+    Articles the store already holds are left unchanged, so importing twice adds nothing.
+    """
+    folder = Path(output) / "articles"
+    if not folder.is_dir():
+        raise UsageError(f"{output}: no articles table (expected the OUTPUT folder of `storydiff spark run`)")
+    added = 0
+    with store.writer_lock():
+        batch: list[StoredArticle] = []
+        for row in _rows(folder):
+            batch.append(_stored(row))
+            if len(batch) >= IMPORT_BATCH:
+                added += _write(store, batch)
+                batch = []
+        if batch:
+            added += _write(store, batch)
+    return added
+
+
+def _write(store: Store, batch: list[StoredArticle]) -> int:
+    known = store.known_articles(s.article.id for s in batch)
+    fresh = [s for s in batch if s.article.id not in known]
+    store.write(Batch(fresh))
+    return len(fresh)

@@ -1,0 +1,185 @@
+"""Articles from JSONL, Parquet or WARC inputs, extracted on the executors by the same code as `storydiff ingest`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from storydiff.errors import InputError, NoArticleError, UsageError
+from storydiff.ingest.pipeline import content_id
+from storydiff.ingest.sources import (
+    JSONL_SUFFIXES,
+    WARC_SUFFIXES,
+    InputFailure,
+    RawInput,
+    iter_inputs,
+    to_article,
+)
+from storydiff.model import Article
+from storydiff.scale.embedded import time_key
+
+ARTICLE_FIELDS = ("id", "url", "outlet", "title", "subtitle", "author", "published", "language", "body",
+                  "source", "extractor")
+ARTICLE_SCHEMA = ", ".join(f"{f} string" for f in ARTICLE_FIELDS) + ", input_hash string, tk double"
+READ_SCHEMA = ARTICLE_SCHEMA + ", error string"
+PARQUET_FIELDS = ("id", "url", "outlet", "title", "published", "text", "body", "html", "author", "subtitle",
+                  "language")  # columns of an input Parquet table read as record fields (others are ignored)
+
+
+def article_row(art: Article, input_hash: str = "") -> dict[str, Any]:
+    """One row of the articles table."""
+    row: dict[str, Any] = {f: getattr(art, f) for f in ARTICLE_FIELDS}
+    row["input_hash"] = input_hash
+    row["tk"] = time_key(art.published)
+    return row
+
+
+def row_article(row: Any) -> Article:
+    """The Article of a row of the articles table (a dict, pandas row or Spark Row)."""
+    get = row.get if hasattr(row, "get") else lambda k: row[k]
+    return Article(**{f: (get(f) if f == "published" else get(f) or "") for f in ARTICLE_FIELDS})
+
+
+def _extract(raw: RawInput) -> dict[str, Any]:
+    """Extract one raw input into an article row, or a row carrying only its error."""
+    try:
+        art = to_article(raw)
+        return article_row(replace(art, id=content_id(art)), raw.input_hash)
+    except NoArticleError as exc:
+        reason = f"skipped: {exc.reason}"
+    except InputError as exc:
+        reason = exc.reason
+    except Exception as exc:  # noqa: BLE001 - untrusted input must not stop the job
+        reason = f"extraction failed ({type(exc).__name__}: {exc})"[:300]
+    return {"source": raw.source, "error": reason}
+
+
+def _frame(rows: list[dict[str, Any]]) -> Any:
+    import pandas as pd
+
+    columns = [*ARTICLE_FIELDS, "input_hash", "tk", "error"]
+    return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+
+
+def _jsonl_batches(batches: Iterator[Any]) -> Iterator[Any]:
+    """mapInPandas: JSONL lines (value, path) -> article rows, the same checks as ingest's JSONL reader."""
+    for pdf in batches:
+        rows = []
+        for line, path in zip(pdf["value"], pdf["path"], strict=True):
+            if not line or not line.strip():
+                continue
+            source = f"{path}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                rows.append({"source": source, "error": f"bad JSON line at column {exc.colno}: {exc.msg}"})
+                continue
+            if not isinstance(record, dict):
+                rows.append({"source": source, "error": f"expected an article object, got {type(record).__name__}"})
+                continue
+            digest = hashlib.sha256(line.strip().encode("utf-8")).hexdigest()
+            url = record.get("url") if isinstance(record.get("url"), str) else ""
+            rows.append(_extract(RawInput(source, "record", record, digest, url=url)))
+        yield _frame(rows)
+
+
+def _parquet_batches(batches: Iterator[Any]) -> Iterator[Any]:
+    """mapInPandas: rows of an input Parquet table -> article rows (hash as ingest hashes a JSON record)."""
+    for pdf in batches:
+        rows = []
+        for rec in pdf.to_dict("records"):
+            source = rec.pop("_path", "") or ""
+            record = {k: str(v) for k, v in rec.items() if v is not None and v == v and str(v) != ""}
+            raw = json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8")
+            rows.append(_extract(RawInput(source, "record", record, hashlib.sha256(raw).hexdigest(),
+                                          url=record.get("url", ""))))
+        yield _frame(rows)
+
+
+def _warc_file(path: str) -> Iterator[dict[str, Any]]:
+    """Every article of one WARC file (read on an executor)."""
+    for raw in iter_inputs([path]):
+        if isinstance(raw, InputFailure):
+            yield {"source": raw.source, "error": raw.reason}
+        else:
+            yield _extract(raw)
+
+
+def _local_files(path: str) -> list[str] | None:
+    """The files under a local path (None for a remote URL such as hdfs:// or s3a://)."""
+    if "://" in path and not path.startswith("file://"):
+        return None
+    local = path.removeprefix("file://")
+    if os.path.isdir(local):
+        return sorted(str(p) for p in Path(local).rglob("*") if p.is_file() and not p.name.startswith((".", "_")))
+    if not os.path.exists(local):
+        raise UsageError(f"{path}: no such file or directory")
+    return [local]
+
+
+def _kind(name: str) -> str | None:
+    low = name.lower()
+    if low.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    if low.endswith(WARC_SUFFIXES):
+        return "warc"
+    if low.endswith(".parquet") or ".parquet/" in low:
+        return "parquet"
+    return None
+
+
+def read_inputs(spark: Any, inputs: list[str]) -> Any:
+    """One DataFrame of article rows and error rows (error not null) from every input path."""
+    from pyspark.sql import functions as F
+
+    by_kind: dict[str, list[str]] = {"jsonl": [], "warc": [], "parquet": []}
+    for item in inputs:
+        files = _local_files(item)
+        if files is None:  # remote: decided by its name; a remote folder is read as Parquet
+            by_kind[_kind(item) or "parquet"].append(item)
+            continue
+        parquet_dir = os.path.isdir(item) and any(f.endswith(".parquet") for f in files)
+        for name in ([item] if parquet_dir else files):
+            kind = "parquet" if parquet_dir else _kind(name)
+            if kind is None:
+                continue  # unsupported files in a folder are skipped, as ingest does
+            by_kind[kind].append(name)
+    if not any(by_kind.values()):
+        raise UsageError(f"no JSONL, Parquet or WARC input found in {', '.join(inputs)} "
+                         f"(expected {', '.join(JSONL_SUFFIXES)}, .parquet, {', '.join(WARC_SUFFIXES)})")
+    frames = []
+    if by_kind["jsonl"]:
+        lines = spark.read.text(by_kind["jsonl"]).withColumn("path", F.input_file_name())
+        frames.append(lines.mapInPandas(_jsonl_batches, READ_SCHEMA))
+    if by_kind["parquet"]:
+        table = spark.read.parquet(*by_kind["parquet"])
+        cols = [F.col(c).cast("string").alias(c) for c in PARQUET_FIELDS if c in table.columns]
+        if not cols:
+            raise UsageError(f"input Parquet has none of the columns {', '.join(PARQUET_FIELDS)}")
+        frames.append(table.select(*cols, F.input_file_name().alias("_path")).mapInPandas(_parquet_batches, READ_SCHEMA))
+    if by_kind["warc"]:
+        files = by_kind["warc"]
+        rdd = spark.sparkContext.parallelize(files, len(files)).flatMap(_warc_file)
+        frames.append(spark.createDataFrame(rdd.map(lambda r: tuple(r.get(c) for c in _COLUMNS)), READ_SCHEMA))
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame)
+    return out
+
+
+_COLUMNS = (*ARTICLE_FIELDS, "input_hash", "tk", "error")
+
+
+def distinct_articles(rows: Any) -> Any:
+    """Article rows with one row per content id (an input read twice is one article), errors removed."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    arts = rows.where(F.col("error").isNull()).drop("error")
+    first = Window.partitionBy("id").orderBy("source", "input_hash")
+    return arts.withColumn("_n", F.row_number().over(first)).where("_n = 1").drop("_n")
