@@ -58,14 +58,17 @@ def story_view(report: Report, *, base: str, title: str = "", warnings: list[str
         diffs_by_al.setdefault(d["alignment"], []).append({"type": d["type"], "summary": d["summary"]})
     sizes = {al["id"]: len(al["rows"]) for al in v["alignments"]}
     cols = []
+    anchored: set[str] = set()  # the first sentence of each alignment carries its #al-… anchor
     for col, src in zip(columns(report), v["sources"], strict=True):
         paragraphs = []
         for para in col["paragraphs"]:  # type: ignore[attr-defined]
-            paragraphs.append([
-                {**s, "differences": diffs_by_al.get(str(s["alignment"]), []),
-                 "partners": sizes.get(str(s["alignment"]), 1) - 1}
-                for s in para
-            ])
+            row = []
+            for s in para:
+                al = str(s["alignment"])
+                row.append({**s, "differences": diffs_by_al.get(al, []), "partners": sizes.get(al, 1) - 1,
+                            "anchor": bool(al) and al not in anchored})
+                anchored.add(al)
+            paragraphs.append(row)
         cols.append({"id": col["id"], "label": src["label"], "title": src["title"], "published": src["published"],
                      "subtitle": report.article(str(col["id"])).subtitle, "author": src["author"],
                      "mt": src["mt"], "url": safe_url(src["url"]), "paragraphs": paragraphs})
