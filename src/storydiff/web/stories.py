@@ -144,7 +144,8 @@ class StoreStories:
                                       lower(string_agg(DISTINCT outlet, chr(10))) AS outlets_text,
                                       list(DISTINCT language) FILTER (WHERE language <> '') AS languages,
                                       min(published_date) AS first_date, max(published_date) AS last_date,
-                                      lower(string_agg(coalesce(title, '') || ' ' || coalesce(body, ''), ' ')) AS haystack
+                                      lower(string_agg(coalesce(title, '') || ' ' || coalesce(body, ''), ' ')
+                                            FILTER (WHERE duplicate_of IS NULL)) AS haystack  -- copies repeat it
                                FROM src.articles GROUP BY story_id) a ON a.story_id = s.id""")
         finally:
             mem.execute("DETACH src")
