@@ -37,11 +37,11 @@ class ClusterOptions:
     """How articles are grouped into stories (thresholds in sd of unrelated-pair similarity)."""
 
     backend: str = "auto"  # embedding backend: auto = MiniLM, else the distilled model2vec, else hashing
-    join_z: float = 3.5  # an article joins a story this many sd above unrelated similarity
+    join_z: float = 3.0  # an article joins a story this many sd above unrelated similarity
     merge_z: float = 3.5  # two stories' centroids this close merge into one
     name_weight: float = 1.0  # sd added when every name of the article is common in the story
-    grace_days: float = 1.0  # time apart that costs nothing (one news cycle)
-    z_per_day: float = 1.0  # sd taken off per day apart beyond the grace (a 3-day gap costs 2 sd)
+    grace_days: float = 0.5  # time apart that costs nothing (half a news cycle)
+    z_per_day: float = 2.0  # sd taken off per day apart beyond the grace (a day costs 1 sd, 3 days 5 sd)
     active_days: float = 7.0  # stories idle longer than this are closed: no article joins them
     max_active: int = 50_000  # most stories kept open when articles carry no time (oldest closed first)
     lead_words: int = 60  # words of the body embedded after the title
