@@ -20,13 +20,30 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from storydiff.stories.cluster import ClusterOptions, StoryClusterer, cluster_articles  # noqa: E402
+import numpy as np  # noqa: E402
+
+from storydiff.stories.cluster import ClusterOptions, StoryClusterer, cluster_articles, load_embedder  # noqa: E402
 from storydiff.stories.datasets import read_allsides, read_uci_headlines  # noqa: E402
 from storydiff.stories.evaluate import score  # noqa: E402
 
 SHARED = Path(os.environ.get("STORYDIFF_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 SMALL, LARGE = 10_000, 100_000  # synthetic stream sizes compared for per-article cost
 SENSITIVITY = (-1.0, -0.5, 0.0, 0.5, 1.0)  # offsets (in sd) applied to join_z and merge_z together
+
+
+class _Cached:
+    """Wraps an embedder so the sensitivity runs embed each text once."""
+
+    def __init__(self, embedder: object) -> None:
+        self._embedder = embedder
+        self.name: str = embedder.name  # type: ignore[attr-defined]
+        self._cache: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            self._cache.update(zip(missing, self._embedder.encode(missing), strict=True))  # type: ignore[attr-defined]
+        return np.asarray([self._cache[t] for t in texts])
 
 
 def _minilm_seconds(titles: list[str]) -> float:
@@ -46,6 +63,8 @@ def main() -> int:
     parser.add_argument("--backend", default=ClusterOptions().backend)
     parser.add_argument("--skip-scale", action="store_true", help="skip the 100,000-article scaling run")
     parser.add_argument("--skip-sensitivity", action="store_true")
+    parser.add_argument("--scale-backend", default="model2vec",
+                        help="backend of the scaling run (embedding cost per article is constant; this measures the search)")
     args = parser.parse_args()
     options = ClusterOptions(backend=args.backend)
     data = SHARED / "datasets"
@@ -74,12 +93,15 @@ def main() -> int:
               f"{len(set(gold)):6d}")
 
     if not args.skip_sensitivity:
-        print("sensitivity: B-cubed F1 when join_z and merge_z move together by an offset (sd)")
-        for off in SENSITIVITY:
-            opts = replace(options, join_z=options.join_z + off, merge_z=options.merge_z + off)
-            f1s = [score(cluster_articles(arts, opts).labels, gold).f1 for arts, gold in sets.values()]
-            print(f"  join_z {opts.join_z:.1f} merge_z {opts.merge_z:.1f}: "
-                  + "  ".join(f"{n} {f:.3f}" for n, f in zip(sets, f1s, strict=True)))
+        cached = _Cached(load_embedder(options.backend))
+        for field in ("merge_z", "join_z"):
+            print(f"sensitivity: B-cubed F1 as {field} moves (sd)")
+            for off in SENSITIVITY:
+                opts = replace(options, **{field: getattr(options, field) + off})
+                f1s = [score(cluster_articles(arts, opts, embedder=cached).labels, gold).f1
+                       for arts, gold in sets.values()]
+                print(f"  {field} {getattr(opts, field):.1f}: "
+                      + "  ".join(f"{n} {f:.3f}" for n, f in zip(sets, f1s, strict=True)))
 
     if not args.skip_scale:
         from storydiff.stories._synthetic import synthetic_stream
@@ -87,11 +109,11 @@ def main() -> int:
         per_article = {}
         for n in (SMALL, LARGE):
             arts = synthetic_stream(n)
-            clusterer = StoryClusterer(options)
+            clusterer = StoryClusterer(replace(options, backend=args.scale_backend))
             start = time.perf_counter()
             clusterer.add_many(arts)
             per_article[n] = (time.perf_counter() - start) / n
-            print(f"scale: {n:>7,} synthetic articles: {per_article[n] * 1e6:8.1f} us/article, "
+            print(f"scale [{clusterer.backend}]: {n:>7,} synthetic articles: {per_article[n] * 1e6:8.1f} us/article, "
                   f"{clusterer.open_stories} open stories at the end")
         print(f"scale: per-article cost at {LARGE:,} vs {SMALL:,}: {per_article[LARGE] / per_article[SMALL]:.2f}x "
               "(target <= 2x)")

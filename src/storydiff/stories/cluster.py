@@ -70,7 +70,7 @@ class StoryClusterer:
 
     def __init__(self, options: ClusterOptions | None = None, *, embedder: Any | None = None) -> None:
         self.options = options or ClusterOptions()
-        self._embedder = embedder or _load_embedder(self.options.backend)
+        self._embedder = embedder or load_embedder(self.options.backend)
         self.backend: str = self._embedder.name
         self._dims: int | None = None
         self._bg: Background | None = None
@@ -384,7 +384,7 @@ def _grow(arr: np.ndarray, rows: int, fill: float) -> np.ndarray:
     return out
 
 
-def _load_embedder(backend: str) -> Any:
+def load_embedder(backend: str) -> Any:
     """The named embedder, or the no-model hashing fallback (at a size a centroid matrix can hold)."""
     from storydiff.analyze.embed import HashingEmbedder, get_embedder
 
