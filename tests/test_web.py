@@ -210,6 +210,8 @@ def test_stories_search_filters_and_paging(store_client: TestClient, monkeypatch
     assert len(p1["stories"]) == 5
     p3 = store_client.get("/stories.json?page=3&outlet=").json()
     assert len(p3["stories"]) == 4 and p3["links"]["prev"] == "/stories?page=2"
+    f3 = store_client.get("/stories.json?outlet=FILLER&q=body+filler&page=3").json()
+    assert f3["total"] == 12 and [s["id"] for s in f3["stories"]] == ["filler-1", "filler-0"]
 
 
 def test_story_page_compares_independent_reports(store_client: TestClient) -> None:

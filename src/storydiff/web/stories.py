@@ -6,6 +6,7 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ MAX_OUTLET_CHOICES = 300  # outlets offered in the filter's suggestion list
 MAX_SEARCH_WORDS = 8  # words of the search box used (all must occur in one article)
 MAX_LISTED_IN_MEMORY = 200_000  # stories whose list rows the snapshot also keeps as Python tuples (~200 B each)
 LIST_COLUMNS = "s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets, s.outlet_names"
+MAX_CACHED_FILTERS = 512  # word or filter value -> matching stories, kept per snapshot (8 bytes a story)
 REFRESH_CHECK_S = 2.0  # seconds between two checks of whether the store file changed
 SNAPSHOT_RETRIES = 10  # attempts to open a file the ingest is writing (0.05 s, 0.1 s, ... apart: 2.25 s in all)
 
@@ -102,6 +104,8 @@ class StoreStories:
         self._lock = threading.Lock()
         self._mem: Any = None
         self._listing: tuple[Any, list[tuple[Any, ...]] | None] = (None, None)  # (snapshot, its stories in order)
+        self._atoms: OrderedDict[tuple[int, StoryFilter], Any] = OrderedDict()  # one filter value -> ords
+        self._atoms_lock = threading.Lock()
         self._stamp: tuple[float, ...] | None = None
         self._checked = 0.0
         self.version = 0  # bumped at every new snapshot (caches key on it)
@@ -181,6 +185,8 @@ class StoreStories:
                                 raise StoreError(f"{self.path}: cannot read the store ({exc})") from None
                             return self.version
                         self._listing = (mem, self._ordered(mem))
+                        with self._atoms_lock:
+                            self._atoms.clear()
                         self._mem, self._stamp = mem, stamp
                         self.version += 1
                     self._checked = time.monotonic()
@@ -258,9 +264,8 @@ class StoreStories:
             if snapshot and ordered is not None and mem is self._mem:  # rows in memory: the query gives positions
                 if where == "TRUE":
                     return self._rows(ordered[offset: offset + limit]), len(ordered)
-                hits = [r[0] for r in con.execute(f"SELECT s.ord FROM stories s WHERE {where} ORDER BY s.ord",
-                                                  params).fetchall()]
-                return self._rows([ordered[k - 1] for k in hits[offset: offset + limit]]), len(hits)
+                hits = self._matches(con, mem, flt)
+                return self._rows([ordered[int(k) - 1] for k in hits[offset: offset + limit]]), len(hits)
             if snapshot:  # one pass gives the page and the count of every match
                 rows = con.execute(f"""SELECT {LIST_COLUMNS}, count(*) OVER () FROM stories s WHERE {where}
                                        ORDER BY s.ord LIMIT {int(limit)} OFFSET {int(offset)}""", params).fetchall()
@@ -276,6 +281,40 @@ class StoreStories:
                         LIMIT {int(limit)} OFFSET {int(offset)}""", params).fetchall()
             total = con.execute(f"SELECT count(*) FROM stories s WHERE {where}", params).fetchone()[0]
         return self._rows(rows), int(total)
+
+    def _matches(self, con: Any, mem: Any, flt: StoryFilter) -> Any:
+        """Positions (ord) of the stories meeting every filter: the intersection of one cached array per
+        word or filter value, so a repeated word or outlet costs no scan."""
+        import numpy as np
+
+        atoms = [StoryFilter(q=w) for w in dict.fromkeys(flt.q.lower().split()[:MAX_SEARCH_WORDS])]
+        for name in ("since", "until", "outlet", "language"):
+            if getattr(flt, name):
+                atoms.append(StoryFilter(**{name: getattr(flt, name)}))
+        arrays = []
+        for atom in atoms:
+            key = (id(mem), atom)
+            with self._atoms_lock:
+                hit = self._atoms.get(key)
+                if hit is not None:
+                    self._atoms.move_to_end(key)
+            if hit is None:
+                where, params = self._where(atom, True)
+                hit = np.fromiter((r[0] for r in con.execute(f"SELECT s.ord FROM stories s WHERE {where}",
+                                                             params).fetchall()), dtype=np.int64)
+                hit.sort()
+                with self._atoms_lock:
+                    self._atoms[key] = hit
+                    while len(self._atoms) > MAX_CACHED_FILTERS:
+                        self._atoms.popitem(last=False)
+            arrays.append(hit)
+        arrays.sort(key=len)  # intersect the rarest first
+        out = arrays[0]
+        for arr in arrays[1:]:
+            if not len(out):
+                break
+            out = np.intersect1d(out, arr, assume_unique=True)
+        return out
 
     @staticmethod
     def _rows(rows: list[Any]) -> list[dict[str, Any]]:
