@@ -98,3 +98,22 @@ def test_bcubed_bar(datasets_dir, name: str) -> None:  # type: ignore[no-untyped
     s = score(result.labels, gold)
     print(f"{name} [{result.backend}]: P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f} ARI {s.ari:.3f}")
     assert s.f1 >= BAR
+
+
+def test_merges_are_reported_and_resolved() -> None:
+    clusterer = StoryClusterer(ClusterOptions(join_z=50.0, merge_z=-50.0), embedder=FakeEmbedder())
+    first = clusterer.add(_art(1, "harbour fire destroys grain store", 1))
+    second = clusterer.add(_art(2, "harbour fire destroys grain store again", 1))
+    assert first != second  # the join threshold is unreachable: each article starts a story
+    assert clusterer.drain_merges() == []
+    merged = clusterer.consolidate()  # any two stories are close enough to merge
+    assert merged and clusterer.drain_merges() == merged and clusterer.drain_merges() == []
+    assert clusterer.open_stories == 1
+    assert clusterer.resolve(first) == clusterer.resolve(second)
+
+
+def test_undated_articles_are_clustered_without_time() -> None:
+    arts = [Article(id=f"u{i}", body="", title=t) for i, t in
+            enumerate(["harbour fire grain store", "harbour fire grain store blaze", "bridge vote council"] * 3)]
+    result = cluster_articles(arts, ClusterOptions(), embedder=FakeEmbedder())
+    assert len(result.labels) == 9 and result.stories >= 1
