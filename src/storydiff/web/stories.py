@@ -21,7 +21,8 @@ MAX_SEARCH_WORDS = 8  # words of the search box used (all must occur in one arti
 MAX_LISTED_IN_MEMORY = 200_000  # stories whose list rows the snapshot also keeps as Python tuples (~200 B each)
 LIST_COLUMNS = "s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets, s.outlet_names"
 MAX_CACHED_FILTERS = 512  # word or filter value -> matching stories, kept per snapshot (8 bytes a story)
-REFRESH_CHECK_S = 2.0  # seconds between two checks of whether the store file changed
+REFRESH_CHECK_S = 2.0  # seconds between two checks of whether the store file changed (at least)
+SNAPSHOT_SHARE = 10.0  # ... and at least this many times the last snapshot's build time (a tenth of a core at most)
 SNAPSHOT_RETRIES = 10  # attempts to open a file the ingest is writing (0.05 s, 0.1 s, ... apart: 2.25 s in all)
 
 
@@ -108,6 +109,7 @@ class StoreStories:
         self._atoms_lock = threading.Lock()
         self._stamp: tuple[float, ...] | None = None
         self._checked = 0.0
+        self._build_s = 0.0  # seconds the last snapshot took
         self.version = 0  # bumped at every new snapshot (caches key on it)
 
     # --- the snapshot ----------------------------------------------------------------------------
@@ -164,9 +166,13 @@ class StoreStories:
 
     def fresh_version(self) -> int | None:
         """The snapshot's version when no check of the file is due (no I/O, no lock), else None."""
-        if self._mem is not None and time.monotonic() - self._checked <= REFRESH_CHECK_S:
+        if self._mem is not None and time.monotonic() - self._checked <= self._gap():
             return self.version
         return None
+
+    def _gap(self) -> float:
+        """Seconds between two checks of the file: a big store is snapshotted less often while it changes."""
+        return max(REFRESH_CHECK_S, SNAPSHOT_SHARE * self._build_s)
 
     def refresh(self) -> int | None:
         """Snapshot again if the file changed (checked at most every REFRESH_CHECK_S); the snapshot's version.
@@ -175,13 +181,14 @@ class StoreStories:
         """
         if not self.path or self.path == ":memory:":
             return None
-        if self._mem is None or time.monotonic() - self._checked > REFRESH_CHECK_S:
+        if self._mem is None or time.monotonic() - self._checked > self._gap():
             with self._lock:
-                if self._mem is None or time.monotonic() - self._checked > REFRESH_CHECK_S:
+                if self._mem is None or time.monotonic() - self._checked > self._gap():
                     if self._mem is not None:
                         self._checked = time.monotonic()  # meanwhile the others keep reading the old snapshot
                     stamp = self._file_stamp()
                     if stamp != self._stamp:
+                        started = time.monotonic()
                         try:
                             mem = self._snapshot()
                         except Exception as exc:  # duckdb.Error, OSError: keep serving the old snapshot
@@ -189,6 +196,7 @@ class StoreStories:
                                 raise StoreError(f"{self.path}: cannot read the store ({exc})") from None
                             return self.version
                         self._listing = (mem, self._ordered(mem))
+                        self._build_s = time.monotonic() - started
                         with self._atoms_lock:
                             self._atoms.clear()
                         self._mem, self._stamp = mem, stamp
