@@ -117,3 +117,10 @@ def test_undated_articles_are_clustered_without_time() -> None:
             enumerate(["harbour fire grain store", "harbour fire grain store blaze", "bridge vote council"] * 3)]
     result = cluster_articles(arts, ClusterOptions(), embedder=FakeEmbedder())
     assert len(result.labels) == 9 and result.stories >= 1
+
+
+def test_public_api_is_exported() -> None:
+    import storydiff.stories as stories
+
+    assert stories.__all__ == sorted(stories.__all__)
+    assert all(hasattr(stories, name) for name in stories.__all__)
