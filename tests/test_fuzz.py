@@ -69,3 +69,10 @@ def test_analysis_caps_a_one_megabyte_line() -> None:
     body = ("word " * 200_000).strip()
     sents = _timed(lambda: analyze_article(Article(id="x", body=body), options=AnalyzeOptions(use_model=False)))
     assert all(len(s.text) <= 1_500 for s in sents)
+
+
+def test_regex_names_skip_days_and_months() -> None:
+    from storydiff.analyze.entities import mentions_by_regex
+
+    found = {m.text for m in mentions_by_regex("On Monday in June the mayor Anna Holt spoke.", "a", 0)}
+    assert "Monday" not in found and "June" not in found and "Anna Holt" in found

@@ -99,7 +99,7 @@ class HashingEmbedder:
 
     name = "hashing-ngrams.v1"
 
-    def __init__(self, dims: int = 2**16) -> None:
+    def __init__(self, dims: int = 2**14) -> None:
         from sklearn.feature_extraction.text import HashingVectorizer
 
         self._words = HashingVectorizer(n_features=dims, ngram_range=(1, 2), alternate_sign=False, norm=None)
@@ -113,8 +113,8 @@ class HashingEmbedder:
 
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
-        w = normalize(self._words.transform(texts)) + normalize(self._chars.transform(texts))
-        return _normalise(np.asarray(w.todense()))
+        w = normalize(normalize(self._words.transform(texts)) + normalize(self._chars.transform(texts)))
+        return np.asarray(w.todense(), dtype=np.float32)  # rows already unit length
 
 
 BACKENDS = ("minilm", "model2vec", "hashing")

@@ -10,6 +10,10 @@ from storydiff.model import Mention
 LABELS = frozenset({"PERSON", "GPE", "LOC", "ORG", "NORP", "FAC"})
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "mx", "prof"})
 _POSSESSIVE = re.compile(r"(?:['’]s?|\s)+$")
+_CALENDAR_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december today yesterday tomorrow".split()
+)
 _CAPSEQ = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Dr)\.?\s)?[A-Z][\w’'-]+(?:\s(?:[A-Z][\w’'-]+|de|van|von|bin|al))*")
 
 
@@ -48,6 +52,8 @@ def mentions_by_regex(text: str, article: str, sentence: int) -> list[Mention]:
         if m.start() == 0 and " " not in m.group(0):
             continue
         name = _clean(m.group(0))
+        if name.lower() in _CALENDAR_WORDS:
+            continue  # "Monday", "June": dates, not names
         if name and len(name) > 1:
             label = "PERSON" if name.split()[0].rstrip(".").lower() in HONORIFICS else "ORG"
             found.append(Mention(article, sentence, name, label, m.start(), m.start() + len(name)))
