@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from storydiff.errors import UsageError
-from storydiff.model import Article
-from storydiff.scale.read import ARTICLE_FIELDS
+from storydiff.scale.read import row_article
 from storydiff.store import Batch, Store, StoredArticle
 
 IMPORT_BATCH = 5000  # articles per store transaction
@@ -28,7 +27,7 @@ def _rows(folder: Path) -> Iterator[dict[str, Any]]:
 
 
 def _stored(row: dict[str, Any]) -> StoredArticle:
-    art = Article(**{f: (row[f] if f == "published" else row[f] or "") for f in ARTICLE_FIELDS})
+    art = row_article(row)
     sim = row.get("similarity")
     edits = json.loads(row["edits"]) if row.get("edits") else None
     return StoredArticle(art, row.get("story_id"), row.get("duplicate_of"),

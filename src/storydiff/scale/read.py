@@ -20,13 +20,14 @@ from storydiff.ingest.sources import (
     iter_inputs,
     to_article,
 )
-from storydiff.model import Article
+from storydiff.model import Article, Block
 from storydiff.scale.embedded import time_key
 
 ARTICLE_FIELDS = ("id", "url", "outlet", "title", "subtitle", "author", "published", "language", "body",
                   "source", "extractor")
-ARTICLE_SCHEMA = ", ".join(f"{f} string" for f in ARTICLE_FIELDS) + ", input_hash string, tk double"
+ARTICLE_SCHEMA = ", ".join(f"{f} string" for f in ARTICLE_FIELDS) + ", dropped string, input_hash string, tk double"
 READ_SCHEMA = ARTICLE_SCHEMA + ", error string"
+EXTRACT_TASKS_PER_CORE = 2  # extraction tasks per core after reading the files
 PARQUET_FIELDS = ("id", "url", "outlet", "title", "published", "text", "body", "html", "author", "subtitle",
                   "language")  # columns of an input Parquet table read as record fields (others are ignored)
 
@@ -34,6 +35,7 @@ PARQUET_FIELDS = ("id", "url", "outlet", "title", "published", "text", "body", "
 def article_row(art: Article, input_hash: str = "") -> dict[str, Any]:
     """One row of the articles table."""
     row: dict[str, Any] = {f: getattr(art, f) for f in ARTICLE_FIELDS}
+    row["dropped"] = json.dumps([b.to_dict() for b in art.dropped], ensure_ascii=False) if art.dropped else None
     row["input_hash"] = input_hash
     row["tk"] = time_key(art.published)
     return row
@@ -42,7 +44,9 @@ def article_row(art: Article, input_hash: str = "") -> dict[str, Any]:
 def row_article(row: Any) -> Article:
     """The Article of a row of the articles table (a dict, pandas row or Spark Row)."""
     get = row.get if hasattr(row, "get") else lambda k: row[k]
-    return Article(**{f: (get(f) if f == "published" else get(f) or "") for f in ARTICLE_FIELDS})
+    dropped = get("dropped")
+    blocks = tuple(Block(**b) for b in json.loads(dropped)) if isinstance(dropped, str) and dropped else ()
+    return Article(**{f: (get(f) if f == "published" else get(f) or "") for f in ARTICLE_FIELDS}, dropped=blocks)
 
 
 def _extract(raw: RawInput) -> dict[str, Any]:
@@ -62,7 +66,7 @@ def _extract(raw: RawInput) -> dict[str, Any]:
 def _frame(rows: list[dict[str, Any]]) -> Any:
     import pandas as pd
 
-    columns = [*ARTICLE_FIELDS, "input_hash", "tk", "error"]
+    columns = list(_COLUMNS)
     return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
 
 
@@ -101,13 +105,15 @@ def _parquet_batches(batches: Iterator[Any]) -> Iterator[Any]:
         yield _frame(rows)
 
 
-def _warc_file(path: str) -> Iterator[dict[str, Any]]:
-    """Every article of one WARC file (read on an executor)."""
+def _raw_inputs(path: str) -> Iterator[RawInput | dict[str, Any]]:
+    """Raw inputs of one local JSONL or WARC file, read by ingest's reader (sources "path:LINE", "path@OFFSET")."""
     for raw in iter_inputs([path]):
-        if isinstance(raw, InputFailure):
-            yield {"source": raw.source, "error": raw.reason}
-        else:
-            yield _extract(raw)
+        yield {"source": raw.source, "error": raw.reason} if isinstance(raw, InputFailure) else raw
+
+
+def _extracted(raw: RawInput | dict[str, Any]) -> tuple[Any, ...]:
+    row = raw if isinstance(raw, dict) else _extract(raw)
+    return tuple(row.get(c) for c in _COLUMNS)
 
 
 def _local_files(path: str) -> list[str] | None:
@@ -153,8 +159,15 @@ def read_inputs(spark: Any, inputs: list[str]) -> Any:
         raise UsageError(f"no JSONL, Parquet or WARC input found in {', '.join(inputs)} "
                          f"(expected {', '.join(JSONL_SUFFIXES)}, .parquet, {', '.join(WARC_SUFFIXES)})")
     frames = []
-    if by_kind["jsonl"]:
-        lines = spark.read.text(by_kind["jsonl"]).withColumn("path", F.input_file_name())
+    local = [f for f in by_kind["jsonl"] + by_kind["warc"] if "://" not in f or f.startswith("file://")]
+    remote_jsonl = [f for f in by_kind["jsonl"] if f not in local]
+    if local:  # ingest's own reader per file; the raw inputs are then spread over the cores for extraction
+        sc = spark.sparkContext
+        raws = sc.parallelize(local, len(local)).flatMap(_raw_inputs)
+        raws = raws.repartition(max(sc.defaultParallelism, len(local)) * EXTRACT_TASKS_PER_CORE)
+        frames.append(spark.createDataFrame(raws.map(_extracted), READ_SCHEMA))
+    if remote_jsonl:  # hdfs://, s3a://: lines split by Spark; the source is the file
+        lines = spark.read.text(remote_jsonl).withColumn("path", F.input_file_name())
         frames.append(lines.mapInPandas(_jsonl_batches, READ_SCHEMA))
     if by_kind["parquet"]:
         table = spark.read.parquet(*by_kind["parquet"])
@@ -162,17 +175,16 @@ def read_inputs(spark: Any, inputs: list[str]) -> Any:
         if not cols:
             raise UsageError(f"input Parquet has none of the columns {', '.join(PARQUET_FIELDS)}")
         frames.append(table.select(*cols, F.input_file_name().alias("_path")).mapInPandas(_parquet_batches, READ_SCHEMA))
-    if by_kind["warc"]:
-        files = by_kind["warc"]
-        rdd = spark.sparkContext.parallelize(files, len(files)).flatMap(_warc_file)
-        frames.append(spark.createDataFrame(rdd.map(lambda r: tuple(r.get(c) for c in _COLUMNS)), READ_SCHEMA))
+    remote_warc = [f for f in by_kind["warc"] if f not in local]
+    if remote_warc:
+        raise UsageError(f"WARC files are read from local or mounted paths only: {remote_warc[0]}")
     out = frames[0]
     for frame in frames[1:]:
         out = out.unionByName(frame)
     return out
 
 
-_COLUMNS = (*ARTICLE_FIELDS, "input_hash", "tk", "error")
+_COLUMNS = (*ARTICLE_FIELDS, "dropped", "input_hash", "tk", "error")
 
 
 def distinct_articles(rows: Any) -> Any:
