@@ -78,16 +78,20 @@ def main() -> int:
 
     uci_arts = sets["uci-news-stories"][0]
     start = time.perf_counter()
-    result = cluster_articles(uci_arts, options)  # includes loading the embedder
-    cluster_s = time.perf_counter() - start
+    embedder = load_embedder(options.backend)
+    embedder.encode([a.title for a in uci_arts[:32]])  # warm-up, as for the baseline
+    load_s = time.perf_counter() - start
     base_s = _minilm_seconds([a.title for a in uci_arts])
+    start = time.perf_counter()
+    result = cluster_articles(uci_arts, options, embedder=embedder)  # embedding + placing, one pass
+    cluster_s = time.perf_counter() - start
     print(f"backend: {result.backend}; options: {options}")
-    print(f"time: clustering {len(uci_arts)} UCI headlines {cluster_s:.2f} s; MiniLM embedding them once "
-          f"{base_s:.2f} s; ratio {cluster_s / base_s:.2f} (target <= 1.0)")
+    print(f"time: clustering {len(uci_arts)} UCI headlines {cluster_s:.2f} s (+ {load_s:.2f} s loading the "
+          f"model once); MiniLM embedding them once {base_s:.2f} s; ratio {cluster_s / base_s:.2f} (target <= 1.0)")
 
     print(f"{'dataset':20} {'P':>6} {'R':>6} {'F1':>6} {'ARI':>6} {'stories':>8} {'gold':>6}")
     for name, (arts, gold) in sets.items():
-        res = result if name == "uci-news-stories" else cluster_articles(arts, options)
+        res = result if name == "uci-news-stories" else cluster_articles(arts, options, embedder=embedder)
         s = score(res.labels, gold)
         print(f"{name:20} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.ari:6.3f} {res.stories:8d} "
               f"{len(set(gold)):6d}")
