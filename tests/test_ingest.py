@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -189,3 +190,20 @@ def test_a_worker_crash_costs_only_its_input(monkeypatch: pytest.MonkeyPatch) ->
     assert sorted(failed) == ["feed.jsonl:3", "feed.jsonl:5", "feed.jsonl:7"]
     assert failed["feed.jsonl:3"] == "extraction crashed its worker process"
     assert summary.added == 6
+
+
+def _hanging_to_article(item):  # type: ignore[no-untyped-def]
+    """Hang on one input, as a parser stuck on hostile markup would."""
+    if item.source.endswith(":3"):
+        time.sleep(600)
+    return to_article(item)
+
+
+def test_a_hung_input_is_killed_and_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("storydiff.ingest.pipeline.to_article", _hanging_to_article)
+    monkeypatch.setattr("storydiff.ingest.pipeline.INPUT_TIMEOUT_S", 1.0)
+    started = time.monotonic()
+    summary = ingest([DATA / "feed.jsonl"], Store(":memory:"), IngestOptions(workers=2), placer=KeywordPlacer())
+    failed = {Path(f.source).name: f.reason for f in summary.failures}
+    assert failed["feed.jsonl:3"] == "extraction took over 1 s" and summary.added == 6
+    assert time.monotonic() - started < 60

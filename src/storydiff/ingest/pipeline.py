@@ -49,6 +49,7 @@ WINDOW_PER_WORKER = 6  # tasks in flight per worker (keeps workers busy while th
 LOOKUP_SIZE = 512  # raw inputs checked against the store at once
 MIN_PARALLEL = 16  # below this many inputs, extraction runs in-process (no pool start-up)
 ID_HASH_CHARS = 16  # hex characters of the content hash in an article id
+INPUT_TIMEOUT_S = 120.0  # seconds one input may take to extract before its worker is killed
 PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal sent to the worker when its parent dies
 
 
@@ -435,11 +436,13 @@ def time_key(published: str | None) -> float:
 
 
 class _Workers:
-    """The extraction pool; a worker that dies (a crash inside a parser) costs only the input it was on."""
+    """The extraction pool; a worker that dies or hangs inside a parser costs only the input it was on."""
 
     def __init__(self, workers: int, in_process: bool) -> None:
         self.workers = workers
         self.in_process = in_process
+        self.input_timeout = INPUT_TIMEOUT_S
+        self.chunk_timeout = INPUT_TIMEOUT_S * CHUNK_SIZE
         self.executor = self._start()
 
     def _start(self) -> Executor:
@@ -451,18 +454,27 @@ class _Workers:
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor = self._start()
 
+    def kill(self) -> None:
+        """Kill the workers (one is stuck) and start a fresh pool."""
+        for proc in list((getattr(self.executor, "_processes", None) or {}).values()):
+            proc.kill()  # ProcessPoolExecutor has no public way to stop a running task
+        self.restart()
+
     def shutdown(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
     def one_by_one(self, chunk: list[RawInput]) -> list[Article | InputFailure]:
-        """Extract each input in its own task, so one that kills its worker is named and skipped."""
+        """Extract each input in its own task, so one that kills or hangs its worker is named and skipped."""
         out: list[Article | InputFailure] = []
         for item in chunk:
             try:
-                out.extend(self.executor.submit(_extract_many, [item]).result())
+                out.extend(self.executor.submit(_extract_many, [item]).result(timeout=self.input_timeout))
             except BrokenProcessPool:
                 out.append(InputFailure(item.source, "extraction crashed its worker process"))
                 self.restart()
+            except TimeoutError:
+                out.append(InputFailure(item.source, f"extraction took over {self.input_timeout:g} s"))
+                self.kill()
         return out
 
 
@@ -479,11 +491,13 @@ def _extracted(pool: _Workers, raws: Iterator[RawInput],
             redo -= 1
             return chunk, pool.one_by_one(chunk)
         try:
-            return chunk, fut.result()
+            return chunk, fut.result(timeout=None if pool.in_process else pool.chunk_timeout)
         except BrokenProcessPool:
             pool.restart()
-            redo = len(queue)
-            return chunk, pool.one_by_one(chunk)
+        except TimeoutError:
+            pool.kill()
+        redo = len(queue)
+        return chunk, pool.one_by_one(chunk)
 
     for chunk in _chunks(raws, CHUNK_SIZE):
         queue.append((chunk, pool.executor.submit(_extract_many, chunk)))
