@@ -324,6 +324,9 @@ class _Run:
                 self.already += 1
             else:
                 new[art.id] = (raw, art)
+        if not new:  # only repeats of stored articles: record their inputs, leave the stories stage alone
+            self.store.write(Batch(inputs=repeats))
+            return
         ordered = sorted(new.values(), key=lambda p: time_key(p[1].published))
         articles = [art for _, art in ordered]
         many = getattr(self.placer, "place_many", None)
@@ -353,7 +356,8 @@ class _Run:
         self.added += len(rows)
 
     def summary(self, seconds: float) -> IngestSummary:
-        resolve = getattr(self.placer, "resolve", None) or (lambda story_id: story_id)
+        placed = self.created or self.grown  # (a lazy placer is not built just to resolve nothing)
+        resolve = (getattr(self.placer, "resolve", None) if placed else None) or (lambda story_id: story_id)
         grown = {resolve(x) for x in self.grown}  # stories from before this run (merges followed)
         created = {resolve(x) for x in self.created} - grown
         return IngestSummary(
@@ -382,9 +386,23 @@ def ingest(paths: Iterable[str | os.PathLike[str]], store: Store, options: Inges
     small = total is not None and total < MIN_PARALLEL
     with store.writer_lock():
         if placer is None:
-            placer = default_placer(store, options.embedder) if options.embedder else default_placer(store)
+            embedder = options.embedder
+            placer = _Lazy(lambda: default_placer(store, embedder) if embedder else default_placer(store))
         run = _Run(store, placer, progress, on_failure, on_placed)
         return _ingest(paths, store, options, run, workers, small, started)
+
+
+class _Lazy:
+    """The default placer, built on first use: a run that adds nothing loads no model or saved state."""
+
+    def __init__(self, build: Callable[[], Placer]) -> None:
+        self._build = build
+        self._placer: Placer | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._placer is None:
+            self._placer = self._build()
+        return getattr(self._placer, name)
 
 
 def _ingest(paths: list[str | os.PathLike[str]], store: Store, options: IngestOptions, run: _Run, workers: int,
