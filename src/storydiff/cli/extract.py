@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import TextIO
 
@@ -91,7 +92,14 @@ def run(args: argparse.Namespace) -> int:
         configure(refresh=True)
     articles: list[Article] = []
     status = 0
+    seen: set[str] = set()
     for path in args.files:
+        key = path if path.startswith(("http://", "https://")) else os.path.realpath(path)
+        if key in seen:  # one file named twice is printed once
+            print(f"storydiff: error: {path}: given more than once; read once", file=sys.stderr)
+            status = max(status, InputError.exit_code)
+            continue
+        seen.add(key)
         try:
             articles.append(read_article(path, published=args.published))
         except StorydiffError as exc:

@@ -24,6 +24,7 @@ MAX_HTML_CHARS = 8_000_000  # characters of HTML handed to the extractor (untrus
 # htmldate without its extensive search: dates from metadata and the URL only (halves metadata time)
 FAST_DATE = {"extensive_search": False, "original_date": True}
 MIN_ARTICLE_CHARS = 200  # …or this many characters of text (scripts without spaces, lists)
+MAX_HTML_DEPTH = 255  # element nesting libxml2 parses; anything deeper is dropped by the parser
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -187,6 +188,24 @@ def _trafilatura(html: str, *, url: str = "") -> dict[str, str]:
     return {f: value for f in fields if isinstance(value := getattr(doc, f, None), str)}
 
 
+def _too_deep(html: str) -> bool:
+    """True when the page's elements nest as deep as the parser goes (only asked when no text was found)."""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.fromstring(html[:MAX_HTML_CHARS])
+    except (etree.ParserError, ValueError):
+        return False
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth >= MAX_HTML_DEPTH - 1:
+            return True
+        stack.extend((child, depth + 1) for child in element)
+    return False
+
+
 def _str(value: object) -> str:
     """A metadata value as a clean one-line string."""
     return " ".join(value.split()) if isinstance(value, str) else ""
@@ -203,6 +222,9 @@ def extract_html(html: str, *, url: str = "", source: str = "", article_id: str 
     data = _trafilatura(html, url=url)
     text = data.get("text", "")
     if not text.strip():
+        if _too_deep(html):
+            raise NoArticleError(name, f"HTML nested over {MAX_HTML_DEPTH} levels deep: text below that "
+                                 "depth is not read, and no article text was found above it")
         raise NoArticleError(name, "no article text found in the page")
     title = _str(data.get("title"))
     paragraphs = [" ".join(p.split()) for p in text.split("\n") if p.strip()]
