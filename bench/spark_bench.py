@@ -61,14 +61,16 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         summary = run(corpus, work / f"out-{n}", spark=spark, options=options)
         spark_s = time.perf_counter() - t0
+        per = spark_s / n * 1000
+        base = base or per
+        print(f"{n:>9,} articles  spark {per:.3f} ms/article ({spark_s:.0f} s, x{per / base:.2f} of smallest)  "
+              f"stages {json.dumps({k: round(v, 1) for k, v in summary.stages.items()})}", flush=True)
         emb_s = None
         if n <= args.embedded_max:
             t0 = time.perf_counter()
             articles, _ = read_articles([corpus])
             run_embedded(articles, cluster=cluster, compare=None if args.no_reports else compare)
             emb_s = time.perf_counter() - t0
-        per = spark_s / n * 1000
-        base = base or per
         row = {"articles": n, "spark_s": round(spark_s, 1), "spark_ms_per_article": round(per, 3),
                "embedded_s": emb_s and round(emb_s, 1),
                "embedded_ms_per_article": emb_s and round(emb_s / n * 1000, 3),
@@ -76,9 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                "counts": summary.counts}
         rows.append(row)
         emb = f"{row['embedded_ms_per_article']:.3f} ms/article ({emb_s:.0f} s)" if emb_s else "not run"
-        print(f"{n:>9,} articles  spark {per:.3f} ms/article ({spark_s:.0f} s, x{per / base:.2f} of smallest)  "
-              f"embedded {emb}", flush=True)
-        print(f"          stages {json.dumps(row['stages'])}  counts {json.dumps(summary.counts)}", flush=True)
+        print(f"{n:>9,} articles  embedded {emb}  counts {json.dumps(summary.counts)}", flush=True)
     print(json.dumps(rows))
     spark.stop()
     return 0

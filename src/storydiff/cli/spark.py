@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     r.add_argument("--no-reports", action="store_true", help="skip the story comparison (the slowest stage)")
     r.add_argument("--block-windows", type=int, default=None, metavar="N",
                    help="story-clustering blocks span N windows of active_days (default: 4)")
+    r.add_argument("--max-shingle-docs", type=int, default=None, metavar="N",
+                   help="shingles in more than N articles propose no copy candidates (default: 100; raise it when "
+                   "one story is reprinted, with edits, by more outlets than that)")
     r.add_argument("--json", action="store_true", help="print the run summary as JSON")
     r.set_defaults(func=run_spark)
 
@@ -64,6 +67,8 @@ def options_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
                        compare=replace(opts.compare, embedder=args.backend))
     if args.no_model:
         opts = replace(opts, compare=replace(opts.compare, analyze=AnalyzeOptions(use_model=False)))
+    if args.max_shingle_docs:
+        opts = replace(opts, max_shingle_docs=args.max_shingle_docs)
     if args.block_windows:
         opts = replace(opts, blocks=BlockOptions(block_windows=args.block_windows))
     return opts

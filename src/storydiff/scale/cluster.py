@@ -26,7 +26,7 @@ from storydiff.stories._background import Background
 from storydiff.stories.cluster import DAY, STATE_VERSION, ClusterOptions, StoryClusterer
 
 BACKGROUND_SAMPLE = 4000  # vectors replayed on the driver to measure unrelated-pair similarity
-EMBED_SCHEMA = "id string, tk double, vec array<float>, backend string"
+EMBED_SCHEMA = "id string, tk double, vec array<float>, head string, backend string"
 LABEL_SCHEMA = "id string, block long, warm boolean, label string"
 INF = float("inf")
 
@@ -48,7 +48,9 @@ def _embed(options: ClusterOptions):  # type: ignore[no-untyped-def]
             arts = [Article(id=i, body=b or "", title=t or "", subtitle=s or "")
                     for i, b, t, s in zip(pdf["id"], pdf["body"], pdf["title"], pdf["subtitle"], strict=True)]
             vecs = clusterer.embed(arts)
-            yield pd.DataFrame({"id": pdf["id"], "tk": pdf["tk"], "vec": list(vecs),
+            # the clusterer reads only the first lead_words of a body (for names): blocks carry no more
+            heads = [" ".join(a.body.split()[: options.lead_words]) for a in arts]
+            yield pd.DataFrame({"id": pdf["id"], "tk": pdf["tk"], "vec": list(vecs), "head": heads,
                                 "backend": clusterer.backend})
 
     return run
@@ -131,7 +133,8 @@ def cluster_stories(originals: Any, options: ClusterOptions | None = None,
     # undated articles come last on both paths: they form one more block after the last dated one
     last = originals.where(F.col("tk") != INF).agg(F.max("tk")).first()[0]
     last_slice = math.floor(last / window) if last is not None else 0
-    data = (originals.select("id", "tk", "body", "title", "subtitle", "published").join(vectors.select("id", "vec"), "id")
+    data = (originals.select("id", "tk", "title", "subtitle", "published")
+            .join(vectors.select("id", "vec", F.col("head").alias("body")), "id")
             .withColumn("slice", F.when(F.col("tk") == INF, F.lit(last_slice + per)).otherwise(F.floor(F.col("tk") / window)))
             .withColumn("block", F.floor(F.col("slice") / per)))
     proper = data.withColumn("warm", F.lit(False))

@@ -23,6 +23,8 @@ HASH_TABLES = 20  # MLlib MinHashLSH tables (OR of single hashes): a pair of Jac
 JOIN_SLACK = 0.05  # the LSH join keeps pairs this much below the embedded LSH threshold (estimates vs exact)
 MAX_HOPS = 20  # pointer-jumping rounds that find each copy's first-seen original
 SEED = 17  # MLlib hash seed (fixed: a re-run proposes the same pairs)
+BROADCAST_ROWS = 1_000_000  # common shingles sent whole to every task when there are no more than this
+MAX_SHINGLE_DOCS = 100  # shingles in more articles than this (templates, boilerplate) propose no candidates
 
 SIG_SCHEMA = "id string, tk double, key string, n long, sig binary, shingles array<string>"
 PAIR_SCHEMA = "a string, b string, jac double, cont double"
@@ -75,8 +77,15 @@ def _earlier(a: Any, b: Any) -> Any:
     return (a["tk"] < b["tk"]) | ((a["tk"] == b["tk"]) & (a["id"] < b["id"]))
 
 
-def find_duplicates(articles: Any, options: DedupeOptions | None = None) -> Any:
-    """The duplicates table: article, duplicate_of (first-seen original), similarity, containment, edits."""
+def find_duplicates(articles: Any, options: DedupeOptions | None = None,
+                    max_shingle_docs: int = MAX_SHINGLE_DOCS) -> Any:
+    """The duplicates table: article, duplicate_of (first-seen original), similarity, containment, edits.
+
+    Shingles found in more than `max_shingle_docs` articles are left out of the LSH vectors (not out of
+    the signatures that decide): a template phrase in every tenth article would otherwise be the
+    minimum hash of many unrelated articles and make the candidate pairs grow with the square of the
+    corpus. Copies share their rarer shingles; identical bodies are matched by their hash anyway.
+    """
     from pyspark.ml.feature import HashingTF, MinHashLSH
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -92,7 +101,11 @@ def find_duplicates(articles: Any, options: DedupeOptions | None = None) -> Any:
 
     # near-duplicates: MLlib MinHashLSH proposes, the datasketch signatures decide
     hashing = HashingTF(inputCol="shingles", outputCol="vec", numFeatures=FEATURES, binary=True)
-    long = hashing.transform(sigs.where(F.col("sig").isNotNull())).drop("shingles")
+    words = sigs.where(F.col("sig").isNotNull()).select("id", F.explode("shingles").alias("s"))
+    common = words.groupBy("s").count().where(F.col("count") > max_shingle_docs).select("s").localCheckpoint()
+    rare = (words.join(F.broadcast(common) if common.count() <= BROADCAST_ROWS else common, "s", "left_anti")
+            .groupBy("id").agg(F.collect_list("s").alias("shingles")))
+    long = hashing.transform(sigs.where(F.col("sig").isNotNull()).drop("shingles").join(rare, "id")).drop("shingles")
     model = MinHashLSH(inputCol="vec", outputCol="hashes", numHashTables=HASH_TABLES, seed=SEED).fit(long)
     limit = min(1.0, 1.0 - options.lsh_threshold + JOIN_SLACK)
     joined = model.approxSimilarityJoin(long, long, limit, distCol="distance")

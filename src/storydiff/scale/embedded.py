@@ -67,6 +67,7 @@ class CorpusResult:
     stories: dict[str, str]  # article id -> story id (copies share their original's story)
     backend: str = ""
     reports: dict[str, str] = field(default_factory=dict)  # story id -> report JSON
+    errors: dict[str, str] = field(default_factory=dict)  # story id -> why comparing it failed
 
 
 def run_embedded(articles: Iterable[Article], *, dedupe: DedupeOptions | None = None,
@@ -97,5 +98,8 @@ def run_embedded(articles: Iterable[Article], *, dedupe: DedupeOptions | None = 
     wanted = set(members) if report_stories is None else set(report_stories)
     for story, arts in members.items():
         if story in wanted and len(arts) >= MIN_REPORTS:
-            result.reports[story] = story_report(arts, compare)
+            try:
+                result.reports[story] = story_report(arts, compare)
+            except Exception as exc:  # noqa: BLE001 - as on Spark: one bad story does not stop the rest
+                result.errors[story] = f"{type(exc).__name__}: {exc}"
     return result

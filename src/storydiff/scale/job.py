@@ -18,7 +18,7 @@ from storydiff.comparison.pipeline import CompareOptions
 from storydiff.scale._session import Fault, Output, spark_session
 from storydiff.scale.cluster import BlockOptions, cluster_stories
 from storydiff.scale.compare import compare_stories
-from storydiff.scale.dedupe import find_duplicates
+from storydiff.scale.dedupe import MAX_SHINGLE_DOCS, find_duplicates
 from storydiff.scale.read import distinct_articles, read_inputs
 from storydiff.stories.cluster import ClusterOptions
 from storydiff.stories.dedupe import DedupeOptions
@@ -36,6 +36,7 @@ class SparkOptions:
     blocks: BlockOptions = field(default_factory=BlockOptions)
     compare: CompareOptions = field(default_factory=CompareOptions)
     reports: bool = True  # compare every story with two or more reports (the slowest stage)
+    max_shingle_docs: int = MAX_SHINGLE_DOCS  # shingles in more articles propose no copy candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ def run(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], outpu
         rows = read_inputs(spark, paths).localCheckpoint()
         articles = distinct_articles(rows).localCheckpoint()
         lap("read")
-        duplicates = find_duplicates(articles, options.dedupe).localCheckpoint()
+        duplicates = find_duplicates(articles, options.dedupe, options.max_shingle_docs).localCheckpoint()
         lap("dedupe")
         originals = articles.join(duplicates.select(F.col("article").alias("id")), "id", "left_anti")
         labels, backend = cluster_stories(originals, options.cluster, options.blocks)
