@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from storydiff.report import FORMATS
 
@@ -32,9 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     """Run the comparison and print or write the report."""
     from storydiff.analyze import AnalyzeOptions
+    from storydiff.cli._output import emit_report
     from storydiff.comparison.pipeline import CompareOptions, compare_articles, load_inputs
     from storydiff.errors import InputError, UsageError
-    from storydiff.report import render
 
     if args.refresh:
         from storydiff.ingest.fetch import configure
@@ -55,13 +54,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"compare needs at least two readable reports ({len(articles)} of {len(args.inputs)} read)")
     with _status(f"comparing {len(articles)} reports"):
         report = compare_articles(articles, options)
-    color = args.format == "terminal" and not args.output and sys.stdout.isatty()
-    text = render(report, args.format, color=color)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    emit_report(report, args.format, args.output)
     return 1 if errors else 0  # non-zero: some inputs could not be read
 
 

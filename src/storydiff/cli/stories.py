@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from storydiff.cli.ingest import add_db_argument
 from storydiff.report import FORMATS
@@ -92,9 +91,9 @@ def run(args: argparse.Namespace) -> int:
 def run_story(args: argparse.Namespace) -> int:
     """Compare one story's independent reports and print or write the report."""
     from storydiff.analyze import AnalyzeOptions
+    from storydiff.cli._output import emit_report
     from storydiff.comparison.pipeline import MAX_ARTICLES, CompareOptions, compare_articles
     from storydiff.errors import UsageError
-    from storydiff.report import render
     from storydiff.store import Store
 
     store = Store(args.db, read_only=True)
@@ -114,11 +113,5 @@ def run_story(args: argparse.Namespace) -> int:
         reports = sorted(reports, key=lambda a: a.published or "9999")[:MAX_ARTICLES]
     options = CompareOptions(embedder=args.embedder, analyze=AnalyzeOptions(use_model=not args.no_model))
     report = compare_articles(reports, options)
-    color = args.format == "terminal" and not args.output and sys.stdout.isatty()
-    text = render(report, args.format, color=color)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    emit_report(report, args.format, args.output)
     return 0
