@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from storydiff.model import Report
 
 MAX_ENTITIES = 40  # entity panel rows; the JSON report keeps them all
+# control characters other than tab and newline (C0, DEL, C1): in article text they would reach the
+# reader's terminal as escape sequences (clear screen, set title, write the clipboard)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def label(report: Report, article_id: str) -> str:
@@ -15,8 +19,23 @@ def label(report: Report, article_id: str) -> str:
     return art.outlet or art.id
 
 
+def clean(value: Any) -> Any:
+    """The value with control characters removed from every string in it (lists and dicts walked)."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    return value
+
+
 def view(report: Report) -> dict[str, Any]:
-    """Plain dict of the sections every format shows, in order."""
+    """Plain dict of the sections every format shows, in order, with no control characters in any text."""
+    return clean(_view(report))  # type: ignore[no-any-return]
+
+
+def _view(report: Report) -> dict[str, Any]:
     ids = [a.id for a in report.articles]
     consensus = {al.id for al in report.consensus}
     sources = []

@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from storydiff.model import Report
-from storydiff.report._view import view
+from storydiff.report._view import clean, view
 
 
 @lru_cache(maxsize=1)
@@ -49,4 +49,4 @@ def columns(report: Report) -> list[dict[str, Any]]:
 def render_html(report: Report) -> str:
     """Render a report as one self-contained HTML page."""
     v = view(report)
-    return _env().get_template("report.html.j2").render(v=v, columns=columns(report))
+    return _env().get_template("report.html.j2").render(v=v, columns=clean(columns(report)))

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from storydiff.errors import StoreError
 from storydiff.model import Article
+from storydiff.report._view import clean
 
 PER_PAGE = 50  # stories per page of the list
 MAX_OUTLET_CHOICES = 300  # outlets offered in the filter's suggestion list
@@ -330,8 +331,8 @@ class StoreStories:
 
     @staticmethod
     def _rows(rows: list[Any]) -> list[dict[str, Any]]:
-        return [{"id": r[0], "title": r[1] or "(untitled)", "first_seen": r[2] or "", "last_seen": r[3] or "",
-                 "articles": r[4], "reports": r[5], "outlets": r[6], "outlet_names": [o for o in r[7] or () if o]}
+        return [{"id": r[0], "title": clean(r[1] or "(untitled)"), "first_seen": r[2] or "", "last_seen": r[3] or "",
+                 "articles": r[4], "reports": r[5], "outlets": r[6], "outlet_names": [clean(o) for o in r[7] or () if o]}
                 for r in rows]
 
     def story(self, story_id: str) -> dict[str, Any] | None:
@@ -341,7 +342,7 @@ class StoreStories:
                             "FROM stories WHERE id = ?", [story_id]).fetchone()
         if r is None:
             return None
-        return {"id": r[0], "title": r[1] or "(untitled)", "first_seen": r[2] or "", "last_seen": r[3] or "",
+        return {"id": r[0], "title": clean(r[1] or "(untitled)"), "first_seen": r[2] or "", "last_seen": r[3] or "",
                 "articles": r[4], "reports": r[5], "outlets": r[6]}
 
     def story_articles(self, story_id: str) -> tuple[list[Article], int]:

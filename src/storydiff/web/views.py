@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from storydiff.model import Report
-from storydiff.report._view import view
+from storydiff.report._view import clean, view
 from storydiff.report.html import columns
 from storydiff.web.uploads import MAX_FILE_BYTES, MAX_REQUEST_BYTES, MAX_SOURCES, PASTE_BOXES, human_bytes
 
@@ -74,14 +74,14 @@ def story_view(report: Report, *, base: str, title: str = "", warnings: list[str
                      "mt": src["mt"], "url": safe_url(src["url"]), "paragraphs": paragraphs})
     for s in v["sources"]:
         s["url"] = safe_url(s["url"])
-    return {
+    return clean({  # the subtitle and page title come straight from the articles
         "page": "story", "title": title or v["title"] or "comparison", "base": base, "back": back,
         "warnings": list(warnings or []),
         "exports": {fmt: f"{base}/{name}" for fmt, name in EXPORTS.items()},
         "counts": v["counts"], "sources": v["sources"], "headlines": v["headlines"],
         "differences": v["differences"], "columns": cols, "unique": v["unique"], "entities": v["entities"],
         "timeline": timeline(v["sources"]), "backends": v["backends"], "schema_version": v["schema_version"],
-    }
+    })  # type: ignore[no-any-return]
 
 
 def compare_form(*, errors: list[str] | None = None, texts: list[dict[str, str]] | None = None,
