@@ -79,6 +79,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX articles_story ON articles (story_id)",
         ),
     ),
+    Migration(
+        2,
+        "machine-translation check of each article",
+        (
+            "ALTER TABLE articles ADD COLUMN mt_score DOUBLE",  # NULL: not checked yet (`storydiff mt-check`)
+            "ALTER TABLE articles ADD COLUMN mt_flag BOOLEAN",  # the score reached the flag level
+            "ALTER TABLE articles ADD COLUMN mt_evidence JSON",  # what a reader can check, as a list of lines
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -492,6 +501,34 @@ class Store:
                       extractor=r["extractor"] or "")
         edits = json.loads(r["edits"]) if r["edits"] else None
         return StoredArticle(art, r["story_id"], r["duplicate_of"], r["similarity"], edits, seq=r["seq"])
+
+    def unchecked_articles(self, limit: int) -> list[Article]:
+        """Independent reports not yet checked for machine translation, oldest first (copies share their text)."""
+        cols = ", ".join(ARTICLE_COLUMNS)
+        with self.connect() as con:
+            cur = con.execute(f"SELECT {cols} FROM articles WHERE mt_score IS NULL AND duplicate_of IS NULL "
+                              "ORDER BY seq LIMIT ?", [int(limit)])
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        return [self._stored(r).article for r in rows]
+
+    def write_mt(self, results: Sequence[tuple[str, float, bool, Sequence[str]]]) -> None:
+        """Record machine-translation checks (article id, score, flag, evidence) in one transaction."""
+        if not results:
+            return
+        with self.transaction() as con:
+            con.executemany("UPDATE articles SET mt_score = ?, mt_flag = ?, mt_evidence = ? WHERE id = ?",
+                            [[score, flag, json.dumps(list(evidence), ensure_ascii=False), aid]
+                             for aid, score, flag, evidence in results])
+
+    def mt_counts(self) -> dict[str, int]:
+        """Independent reports checked for machine translation, flagged, and still unchecked."""
+        with self.connect() as con:
+            row = con.execute("SELECT count(mt_score), count(*) FILTER (WHERE mt_flag), "
+                              "count(*) FILTER (WHERE mt_score IS NULL) FROM articles "
+                              "WHERE duplicate_of IS NULL").fetchone()
+        checked, flagged, unchecked = row if row else (0, 0, 0)
+        return {"checked": int(checked), "flagged": int(flagged), "unchecked": int(unchecked)}
 
     # --- export --------------------------------------------------------------------------------
 

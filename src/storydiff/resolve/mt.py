@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from storydiff.model import Entity, Sentence, Signal
-from storydiff.resolve.aliases import spellings_in_article
+from storydiff.analyze import AnalyzeOptions, analyze_article
+from storydiff.model import Article, Entity, Sentence, Signal
+from storydiff.resolve.aliases import resolve_entities, spellings_in_article
 
 FLAG_SCORE = 1.0  # evidence points at which an article is flagged as machine-translated
 SPELLING_POINTS = 1.0  # one person under several spellings in one article is strong evidence
@@ -31,3 +32,10 @@ def machine_translation_signal(article: str, entities: Sequence[Entity], sentenc
         score += GARBLE_POINTS * len(odd)
         evidence.append(f"{len(odd)} garbled sentence(s), e.g. {odd[0][:80]!r}")
     return Signal(flag=score >= FLAG_SCORE, score=round(score, 2), evidence=tuple(evidence))
+
+
+def article_signal(article: Article, options: AnalyzeOptions | None = None) -> Signal:
+    """The signal of one article on its own (the store checks each report once, before any comparison)."""
+    sentences = analyze_article(article, options=options)
+    entities = resolve_entities([m for s in sentences for m in s.mentions])
+    return machine_translation_signal(article.id, entities, sentences)

@@ -376,9 +376,9 @@ def create_app(store_path: str | None = None, *, stories: StoryProvider | None =
                 "links": page_links("/stories", params, page, pages), "facets": facets}
         return _remember(key, render(request, "stories.html.j2", data, as_json=request.url.path.endswith(".json")))
 
-    facet_cache: dict[Any, dict[str, list[str]]] = {}
+    facet_cache: dict[Any, dict[str, Any]] = {}
 
-    def _facets(prov: StoryProvider) -> dict[str, list[str]]:
+    def _facets(prov: StoryProvider) -> dict[str, Any]:
         version = getattr(prov, "version", None)
         if version not in facet_cache:
             facet_cache.clear()

@@ -20,7 +20,8 @@ PER_PAGE = 50  # stories per page of the list
 MAX_OUTLET_CHOICES = 300  # outlets offered in the filter's suggestion list
 MAX_SEARCH_WORDS = 8  # words of the search box used (all must occur in one article)
 MAX_LISTED_IN_MEMORY = 200_000  # stories whose list rows the snapshot also keeps as Python tuples (~200 B each)
-LIST_COLUMNS = "s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets, s.outlet_names"
+LIST_COLUMNS = "s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets, s.mt_flagged, s.outlet_names"
+_LIVE_MT = "(SELECT coalesce(bool_or(a.mt_flag), false) FROM articles a WHERE a.story_id = s.id)"  # no snapshot
 MAX_CACHED_FILTERS = 512  # word or filter value -> matching stories, kept per snapshot (8 bytes a story)
 REFRESH_CHECK_S = 2.0  # seconds between two checks of whether the store file changed (at least)
 SNAPSHOT_SHARE = 10.0  # ... and at least this many times the last snapshot's build time (a tenth of a core at most)
@@ -36,6 +37,7 @@ class StoryFilter:
     until: str = ""  # ISO date, inclusive
     outlet: str = ""  # part of an outlet name
     language: str = ""  # language code as ingested
+    mt: bool = False  # only stories with a report flagged as machine-translated (`storydiff mt-check`)
 
 
 class StoryProvider(Protocol):
@@ -53,8 +55,8 @@ class StoryProvider(Protocol):
         """The independent reports of a story in arrival order, and how many copies were left out."""
         ...
 
-    def facets(self) -> dict[str, list[str]]:
-        """Values the filters can offer: outlets and languages."""
+    def facets(self) -> dict[str, Any]:
+        """Values the filters can offer: outlets, languages, and how many reports are checked for MT."""
         ...
 
 
@@ -85,7 +87,8 @@ def clean_filter(params: dict[str, str]) -> tuple[StoryFilter, list[str]]:
             value = ""
         dates[key] = value
     return StoryFilter(q=(params.get("q") or "").strip()[:200], outlet=(params.get("outlet") or "").strip()[:200],
-                       language=(params.get("language") or "").strip()[:20], **dates), errors
+                       language=(params.get("language") or "").strip()[:20],
+                       mt=(params.get("mt") or "").strip().lower() in ("1", "on", "true", "yes"), **dates), errors
 
 
 def _like(text: str) -> str:
@@ -140,11 +143,13 @@ class StoreStories:
                 time.sleep(0.05 * (attempt + 1))
         try:
             # bodies stay in the file (a story page reads its own); the snapshot keeps what the list needs
-            mem.execute("CREATE TABLE articles AS SELECT story_id, outlet, language FROM src.articles")
+            mem.execute("CREATE TABLE articles AS SELECT story_id, outlet, language, duplicate_of IS NULL AS independent, "
+                        "mt_score, mt_flag FROM src.articles")
             # one row per story with what the filters look at, so no filter has to scan the articles
             mem.execute("""CREATE TABLE stories AS
                            SELECT s.*, row_number() OVER (ORDER BY s.first_seen DESC NULLS LAST, s.first_seq DESC) AS ord,
                                   a.outlet_names, a.outlets_text, a.languages, a.first_date, a.last_date,
+                                  coalesce(a.mt_flagged, false) AS mt_flagged,
                                   -- each distinct word once: a search word (never holding a space) matches the
                                   -- same stories, and the scan reads a fraction of the text
                                   array_to_string(list_distinct(string_split_regex(a.haystack, '\\s+')), ' ')
@@ -155,6 +160,7 @@ class StoreStories:
                                       lower(string_agg(DISTINCT outlet, chr(10))) AS outlets_text,
                                       list(DISTINCT language) FILTER (WHERE language <> '') AS languages,
                                       min(published_date) AS first_date, max(published_date) AS last_date,
+                                      bool_or(mt_flag) AS mt_flagged,
                                       lower(string_agg(coalesce(title, '') || ' ' || coalesce(body, ''), ' ')
                                             FILTER (WHERE duplicate_of IS NULL)) AS haystack  -- copies repeat it
                                FROM src.articles GROUP BY story_id) a ON a.story_id = s.id""")
@@ -243,6 +249,8 @@ class StoreStories:
             if flt.language:
                 where.append("list_contains(s.languages, ?)")
                 params.append(flt.language)
+            if flt.mt:
+                where.append("s.mt_flagged")
             for word in flt.q.split()[:MAX_SEARCH_WORDS]:
                 where.append("contains(s.haystack, ?)")
                 params.append(word.lower())
@@ -260,6 +268,8 @@ class StoreStories:
         if flt.language:
             conds.append("language = ?")
             cond_params.append(flt.language)
+        if flt.mt:
+            conds.append("mt_flag")
         for word in flt.q.split()[:MAX_SEARCH_WORDS]:
             conds.append("(title ILIKE ? ESCAPE '\\' OR body ILIKE ? ESCAPE '\\')")
             cond_params += [_like(word)] * 2
@@ -283,10 +293,10 @@ class StoreStories:
                 rows = con.execute(f"""SELECT {LIST_COLUMNS}, count(*) OVER () FROM stories s WHERE {where}
                                        ORDER BY s.ord LIMIT {int(limit)} OFFSET {int(offset)}""", params).fetchall()
                 if rows or not offset:
-                    return self._rows(rows), int(rows[0][8]) if rows else 0
+                    return self._rows(rows), int(rows[0][9]) if rows else 0
             else:
                 rows = con.execute(
-                    f"""SELECT {LIST_COLUMNS.replace("s.outlet_names", "")}
+                    f"""SELECT {LIST_COLUMNS.replace("s.outlet_names", "").replace("s.mt_flagged", _LIVE_MT)}
                                (SELECT list(DISTINCT a.outlet ORDER BY a.outlet) FROM articles a
                                 WHERE a.story_id = s.id AND a.outlet <> '')
                         FROM stories s WHERE {where}
@@ -301,7 +311,7 @@ class StoreStories:
         import numpy as np
 
         atoms = [StoryFilter(q=w) for w in dict.fromkeys(flt.q.lower().split()[:MAX_SEARCH_WORDS])]
-        for name in ("since", "until", "outlet", "language"):
+        for name in ("since", "until", "outlet", "language", "mt"):
             if getattr(flt, name):
                 atoms.append(StoryFilter(**{name: getattr(flt, name)}))
         arrays = []
@@ -332,7 +342,8 @@ class StoreStories:
     @staticmethod
     def _rows(rows: list[Any]) -> list[dict[str, Any]]:
         return [{"id": r[0], "title": clean(r[1] or "(untitled)"), "first_seen": r[2] or "", "last_seen": r[3] or "",
-                 "articles": r[4], "reports": r[5], "outlets": r[6], "outlet_names": [clean(o) for o in r[7] or () if o]}
+                 "articles": r[4], "reports": r[5], "outlets": r[6], "mt": bool(r[7]),
+                 "outlet_names": [clean(o) for o in r[8] or () if o]}
                 for r in rows]
 
     def story(self, story_id: str) -> dict[str, Any] | None:
@@ -360,4 +371,8 @@ class StoreStories:
             languages = [r[0] for r in con.execute(
                 "SELECT DISTINCT language FROM articles WHERE language IS NOT NULL AND language <> '' "
                 "ORDER BY language").fetchall()]
-        return {"outlets": sorted(outlets, key=str.casefold), "languages": languages}
+            checked, unchecked = con.execute(
+                "SELECT count(mt_score), count(*) FILTER (WHERE mt_score IS NULL) FROM articles "
+                + ("WHERE independent" if self._mem is not None else "WHERE duplicate_of IS NULL")).fetchone()
+        return {"outlets": sorted(outlets, key=str.casefold), "languages": languages,
+                "mt_checked": int(checked), "mt_unchecked": int(unchecked)}
