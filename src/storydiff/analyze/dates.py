@@ -67,6 +67,13 @@ def _nearest_year(day: date, base: date) -> date:
 
 def resolve(text: str, base: date | None) -> tuple[str | None, bool]:
     """Resolve one date expression to an ISO day; the flag says it was relative to the base."""
+    try:
+        return _resolve(text, base)
+    except OverflowError:  # "tomorrow" from 9999-12-31, "last Monday" from 0001-01-01: no such day
+        return None, True
+
+
+def _resolve(text: str, base: date | None) -> tuple[str | None, bool]:
     low = " ".join(text.lower().split())
     words = low.split()
     if words and words[-1] in _WEEKDAYS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from typing import Any
 from urllib.parse import urlsplit
 
 from storydiff.errors import NoArticleError
@@ -174,14 +175,14 @@ def _trafilatura(html: str, *, url: str = "") -> dict[str, str]:
     """Run trafilatura once (precision mode, no comments) and return its text and metadata as strings."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
-        html[:MAX_HTML_CHARS],
-        url=url or None,
-        favor_precision=True,
-        include_comments=False,
-        with_metadata=True,
-        date_extraction_params=FAST_DATE,
-    )
+    kwargs: dict[str, Any] = {"url": url or None, "favor_precision": True, "include_comments": False,
+                              "date_extraction_params": FAST_DATE}
+    try:
+        doc = trafilatura.bare_extraction(html[:MAX_HTML_CHARS], with_metadata=True, **kwargs)
+    except AssertionError:
+        # the date search fails an assertion when the page's root element is one it drops
+        # (a page opening with <iframe> or <math>): read the text without the metadata
+        doc = trafilatura.bare_extraction(html[:MAX_HTML_CHARS], with_metadata=False, **kwargs)
     if doc is None:
         return {}
     fields = ("text", "title", "author", "date", "sitename", "url", "hostname", "language")
