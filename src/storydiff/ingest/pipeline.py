@@ -41,8 +41,8 @@ from storydiff.model import Article
 from storydiff.store import Batch, Store, StoredArticle
 
 BATCH_SIZE = 512  # articles per committed transaction
-MAX_BATCH_SIZE = 16_384  # articles; batches double up to this while saving takes over MAX_SAVE_SHARE
-MAX_SAVE_SHARE = 0.25  # of the time between two commits spent writing (the stories state grows with the corpus)
+MAX_BATCH_SIZE = 16_384  # articles; batches double up to this as the store grows (see `batch_size`)
+BATCH_GROWTH = 8  # a batch doubles while under 1/8 of the inputs committed (the saved stories state grows with them)
 REORDER_WINDOW = 4096  # articles held back and sorted by time before placing (inputs are rarely in order)
 CHUNK_SIZE = 8  # raw inputs per task sent to a worker process (amortises pickling)
 WINDOW_PER_WORKER = 6  # tasks in flight per worker (keeps workers busy while the main process writes)
@@ -272,8 +272,7 @@ class _Run:
         self.failures: list[InputFailure] = []
         self.created: set[str] = set()
         self.grown: set[str] = set()
-        self.last_commit = time.perf_counter()
-        self.save_share = 0.0  # share of the time between two commits spent saving the last one
+        self.committed = store.counts()["inputs"]  # raw inputs committed so far, by any run
 
     def fail(self, failure: InputFailure, count_read: bool) -> None:
         if failure.error:
@@ -324,6 +323,7 @@ class _Run:
                 self.already += 1
             else:
                 new[art.id] = (raw, art)
+        self.committed += len(pairs)
         if not new:  # only repeats of stored articles: record their inputs, leave the stories stage alone
             self.store.write(Batch(inputs=repeats))
             return
@@ -346,13 +346,9 @@ class _Run:
                 self.duplicates += 1
             rows.append(StoredArticle(art, placed.story_id, placed.duplicate_of, placed.similarity,
                                       placed.edits, raw.input_hash))
-        saving = time.perf_counter()
         self.store.write(Batch(rows, repeats, self.placer.state(), merges=merges))
         if self.on_placed:
             self.on_placed(len(pairs))
-        now = time.perf_counter()
-        self.save_share = (now - saving) / max(now - self.last_commit, 1e-9)
-        self.last_commit = now
         self.added += len(rows)
 
     def summary(self, seconds: float) -> IngestSummary:
@@ -412,7 +408,7 @@ def _ingest(paths: list[str | os.PathLike[str]], store: Store, options: IngestOp
         raws = run.fresh(iter_inputs(paths, options.sources))
         held: list[tuple[float, int, RawInput, Article]] = []  # a heap, oldest publication first
         arrived = 0
-        batch = options.batch_size
+        window = max(options.reorder_window, 0)
         for chunk, results in _extracted(pool, raws, workers * WINDOW_PER_WORKER):
             for raw, result in zip(chunk, results, strict=True):
                 if isinstance(result, InputFailure):
@@ -421,15 +417,29 @@ def _ingest(paths: list[str | os.PathLike[str]], store: Store, options: IngestOp
                 arrived += 1
                 heapq.heappush(held, (time_key(result.published), arrived, raw, result))
                 run._tick(1)
-            while len(held) >= max(options.reorder_window, 0) + batch:
-                run.commit([_pop(held) for _ in range(batch)])
-                if run.save_share > MAX_SAVE_SHARE and batch < MAX_BATCH_SIZE:
-                    batch *= 2  # the saved indexes grow with the corpus: write them less often
+                # checked at every article (not every chunk), so which articles share a batch does not
+                # depend on how the inputs were chunked, which differs when a re-run skips stored ones
+                batch = batch_size(options.batch_size, run.committed)
+                if len(held) >= window + batch:
+                    run.commit([_pop(held) for _ in range(batch)])
         while held:
-            run.commit([_pop(held) for _ in range(min(batch, len(held)))])
+            run.commit([_pop(held) for _ in range(min(batch_size(options.batch_size, run.committed), len(held)))])
     finally:
         pool.shutdown()
     return run.summary(time.perf_counter() - started)
+
+
+def batch_size(first: int, committed: int) -> int:
+    """Articles in the next batch: `first`, doubled while under 1/BATCH_GROWTH of the inputs committed.
+
+    The saved stories state grows with the store, so batches grow to write it less often. The size
+    depends on the store alone, never on timing: a run resumed after a kill commits the same batches
+    (the clusterer consolidates per batch) and so ends with the same stories as an uninterrupted run.
+    """
+    size = max(first, 1)
+    while size < MAX_BATCH_SIZE and size * BATCH_GROWTH < committed:
+        size *= 2
+    return size
 
 
 def _pop(heap: list[tuple[float, int, RawInput, Article]]) -> tuple[RawInput, Article]:
