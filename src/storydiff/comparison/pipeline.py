@@ -37,12 +37,13 @@ def load_inputs(inputs: Iterable[str | os.PathLike[str] | Article], published: s
                 errors: list[InputError] | None = None) -> list[Article]:
     """Turn paths, URLs and Articles into Articles with distinct ids; collect bad inputs into `errors` if given."""
     from storydiff.ingest.readers import read_article
+    from storydiff.ingest.sources import input_key
 
     articles = []
     seen: set[str] = set()
     for item in inputs:
         if not isinstance(item, Article):
-            key = _input_key(item)
+            key = input_key(item)
             if key in seen:  # the same file or URL named twice is one report, not two that agree
                 if errors is not None:
                     errors.append(InputError(str(item), "given more than once; read once"))
@@ -60,17 +61,6 @@ def load_inputs(inputs: Iterable[str | os.PathLike[str] | Article], published: s
             art = replace(art, published=published)
         articles.append(art)
     return _distinct_ids(articles)
-
-
-def _input_key(item: str | os.PathLike[str]) -> str:
-    """The file (resolved) or URL an input names, so one named twice is read once."""
-    text = str(item)
-    if text.startswith(("http://", "https://")):
-        return text
-    try:
-        return str(Path(text).resolve())
-    except (OSError, RuntimeError):
-        return text
 
 
 def _distinct_ids(articles: list[Article]) -> list[Article]:

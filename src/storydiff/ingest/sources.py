@@ -101,7 +101,13 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]],
                 options: SourceOptions | None = None) -> Iterator[RawInput | InputFailure]:
     """Yield a RawInput per article found under the paths, or an InputFailure per bad input."""
     options = options or SourceOptions()
+    seen: set[str] = set()
     for raw in paths:
+        key = input_key(raw)
+        if key in seen:  # one file, folder or URL named twice is read once
+            yield InputFailure(str(raw), "given more than once; read once")
+            continue
+        seen.add(key)
         if isinstance(raw, str) and raw[:8].lower().startswith(("http://", "https://")):
             yield _url(raw, options)
             continue
@@ -114,6 +120,17 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]],
             yield InputFailure(str(path), _unsupported(path))
         else:
             yield from _read_path(path, options)
+
+
+def input_key(raw: str | os.PathLike[str]) -> str:
+    """What an input argument names (the URL as given, or the resolved path): one named twice is read once."""
+    text = os.fspath(raw)
+    if text[:8].lower().startswith(("http://", "https://")):
+        return text
+    try:
+        return str(Path(text).resolve())
+    except (OSError, RuntimeError):
+        return text
 
 
 def _unsupported(path: Path) -> str:
@@ -338,6 +355,11 @@ def _warc(path: Path, options: SourceOptions) -> Iterator[RawInput | InputFailur
                 yield InputFailure(source, f"payload is over the {limit}-byte limit")
                 continue
             if not data.strip():
+            missing = getattr(record.raw_stream, "limit", 0)  # bytes of the record block not read
+            if missing > 0 and len(data) <= limit and not record.raw_stream.read(1):  # ... because the file ended
+                yield InputFailure(source, f"truncated WARC record: the file ends {missing} bytes short of its "
+                                   f"{record.length}-byte Content-Length; the record and the rest of this file are skipped")
+                return
                 yield InputFailure(source, "empty payload", error=False)
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI") or ""
