@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     """Run the comparison and print or write the report."""
     from storydiff.analyze import AnalyzeOptions
+    from storydiff.analyze.script import script_note
     from storydiff.cli._output import emit_report
     from storydiff.comparison.pipeline import CompareOptions, compare_articles, load_inputs
     from storydiff.errors import InputError, UsageError
@@ -52,6 +53,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"storydiff: skipped {err}", file=sys.stderr)
     if len(articles) < 2:
         raise UsageError(f"compare needs at least two readable reports ({len(articles)} of {len(args.inputs)} read)")
+    if len(articles) > options.max_articles:
+        raise UsageError(f"compare takes at most {options.max_articles} reports at once (got {len(articles)}): "
+                         "alignment cost grows with the square of the number of reports")
+    for art in articles:  # compared all the same, but the user is told the analysis does not read it
+        if note := script_note(f"{art.title}\n{art.body}"):
+            print(f"storydiff: note: {art.source or art.id}: {note}", file=sys.stderr)
     with _status(f"comparing {len(articles)} reports"):
         report = compare_articles(articles, options)
     emit_report(report, args.format, args.output)

@@ -84,7 +84,8 @@ def compare(inputs: Iterable[str | os.PathLike[str] | Article], *, options: Comp
     if len(articles) < 2:
         raise UsageError("compare needs at least two reports of the event")
     if len(articles) > options.max_articles:
-        raise UsageError(f"compare takes at most {options.max_articles} reports at once (got {len(articles)})")
+        raise UsageError(f"compare takes at most {options.max_articles} reports at once (got {len(articles)}): "
+                         "alignment cost grows with the square of the number of reports")
     return compare_articles(articles, options)
 
 
