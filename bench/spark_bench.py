@@ -78,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
                "counts": summary.counts}
         rows.append(row)
         emb = f"{row['embedded_ms_per_article']:.3f} ms/article ({emb_s:.0f} s)" if emb_s else "not run"
-        print(f"{n:>9,} articles  embedded {emb}  counts {json.dumps(summary.counts)}", flush=True)
+        row["load_avg"] = round(os.getloadavg()[0], 1)  # other work on the machine skews the timings
+        print(f"{n:>9,} articles  embedded {emb}  counts {json.dumps(summary.counts)}  "
+              f"load average {row['load_avg']}", flush=True)
     print(json.dumps(rows))
     spark.stop()
     return 0

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +17,7 @@ pytest.importorskip("pyspark")
 pytest.importorskip("pyarrow")
 
 from storydiff.analyze import AnalyzeOptions  # noqa: E402
+from storydiff.cli import main  # noqa: E402
 from storydiff.comparison.pipeline import CompareOptions  # noqa: E402
 from storydiff.scale import BlockOptions, SparkOptions, import_tables, run, run_embedded  # noqa: E402
 from storydiff.scale._corpus import write_jsonl  # noqa: E402
@@ -26,6 +32,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 CORPUS = 2000  # articles in the equivalence corpus
 PER_DAY = 100  # so the corpus spans about 3 weeks: 3 blocks of one 7-day window, stitched twice
 SAMPLE_REPORTS = 8  # stories whose reports are compared byte for byte
+SMALL = 300  # articles of the CLI and re-run tests
 COMPARE = CompareOptions(embedder="model2vec", analyze=AnalyzeOptions(use_model=False))
 CLUSTER = ClusterOptions(backend="model2vec")
 OPTIONS = SparkOptions(cluster=CLUSTER, blocks=BlockOptions(block_windows=1), compare=COMPARE)
@@ -122,24 +129,89 @@ def test_import_into_store(spark_out: Path, tmp_path: Path) -> None:
     assert len(store.stories()) == len(_table(spark_out, "stories"))
 
 
-def test_rerun_after_failure(spark, corpus: Path, tmp_path: Path) -> None:
-    small = tmp_path / "small.jsonl"
-    small.write_text("".join(corpus.read_text().splitlines(keepends=True)[:300]))
-    out = tmp_path / "out"
-    quick = SparkOptions(cluster=CLUSTER, reports=False)
-    run(small, out, spark=spark, options=quick)
-    first = {t: sorted(map(json.dumps, _table(out, t)), key=str) for t in ("articles", "duplicates", "stories")}
+@pytest.fixture(scope="module")
+def small(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("small") / "small.jsonl"
+    path.write_text("".join(corpus.read_text().splitlines(keepends=True)[:SMALL]))
+    return path
+
+
+def _tables(out: Path) -> dict[str, list[str]]:
+    return {t: sorted(map(json.dumps, _table(out, t)), key=str) for t in ("articles", "duplicates", "stories")}
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
+    return subprocess.run([sys.executable, "-m", "storydiff", *args], capture_output=True, text=True, env=env,
+                          timeout=300, check=False)
+
+
+def test_cli_bad_inputs_are_one_line(spark, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"url": "https://x.example/1", "text": ""}\nnot json\n[1, 2]\n')
+    assert main(["spark", "run", str(bad), str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no article found (3 inputs failed; first: " in err
+    (tmp_path / "not-a-run" / "articles").mkdir(parents=True)
+    (tmp_path / "not-a-run" / "articles" / "part-0.parquet").write_bytes(b"PAR1 not parquet")
+    assert main(["spark", "run", str(tmp_path / "not-a-run"), str(tmp_path / "out")]) == 5  # Spark fails to read it
+    err = capsys.readouterr().err
+    assert err.startswith("storydiff: error: the Spark job failed: ") and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("no articles here")
+    runs = {  # in fresh processes, as a user types them: these fail before Spark starts
+        ("spark", "run", str(tmp_path / "missing.jsonl"), str(tmp_path / "out")): "missing.jsonl: no such file",
+        ("spark", "run", str(tmp_path / "notes"), str(tmp_path / "out")): "no JSONL, Parquet or WARC input",
+        ("import", str(tmp_path / "missing")): "no articles table",
+        ("import", str(tmp_path / "not-a-run"), "--db", str(tmp_path / "s.duckdb")): "not a readable Parquet table",
+    }
+    for args, message in runs.items():
+        done = _cli(*args)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("storydiff: error: ") and done.stderr.count("\n") == 1, done.stderr
+        assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_run_import_and_rerun_after_failure_and_kill(spark, small: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    out, db = tmp_path / "out", tmp_path / "s.duckdb"
+    assert main(["spark", "run", str(small), str(out), "--no-reports", "--backend", "model2vec", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["counts"]["articles"] == SMALL and summary["backend"].startswith("minilm-m2v")
+    assert main(["import", str(out), "--db", str(db)]) == 0
+    assert capsys.readouterr().out.startswith(f"{SMALL} articles imported into ")
+    assert Store(db).counts()["articles"] == SMALL
+    db.unlink()
+    first = _tables(out)
     manifest = (out / "_manifest.json").read_text()
+    quick = SparkOptions(cluster=CLUSTER, reports=False)  # what the command line above ran
 
     def fail(table: str) -> None:
         if table == "stories":
-            raise RuntimeError("killed")
+            raise RuntimeError("failed")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError):  # a run that fails after writing some tables
         run(small, out, spark=spark, options=quick, fault=fail)
     assert (out / "_manifest.json").read_text() == manifest  # the earlier result is untouched
-    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]  # no partial tables left
-    (tmp_path / "out.tmp-stale").mkdir()  # what a killed (not failed) run leaves behind
-    run(small, out, spark=spark, options=quick)
-    assert {t: sorted(map(json.dumps, _table(out, t)), key=str) for t in first} == first
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "small.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # its partial tables are removed
+
+    # a run killed (SIGKILL to the driver and its JVM) while it writes its tables
+    job = subprocess.Popen([sys.executable, "-m", "storydiff", "spark", "run", str(small), str(out), "--no-reports",
+                            "--backend", "model2vec", "--master", "local[1]"],
+                           env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        while not list(tmp_path.glob("out.tmp-*/articles")) and job.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert job.poll() is None, "the run ended before it could be killed"
+        os.killpg(job.pid, signal.SIGKILL)
+    finally:
+        job.wait(60)
+    assert list(tmp_path.glob("out.tmp-*"))  # it left partial tables beside OUTPUT ...
+    assert (out / "_manifest.json").read_text() == manifest  # ... and OUTPUT as it was
+
+    run(small, out, spark=spark, options=quick)  # the next run removes them and writes the same result
+    assert _tables(out) == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -44,3 +44,9 @@ class StoreError(StorydiffError):
     """The store file is missing, locked, or of a schema this version cannot read."""
 
     exit_code = 4
+
+
+class SparkError(StorydiffError):
+    """Spark could not start, or a Spark job failed; the message gives Spark's first line."""
+
+    exit_code = 5

@@ -240,22 +240,26 @@ def _jsonl(path: Path, options: SourceOptions) -> Iterator[RawInput | InputFailu
                     line = fh.readline(1 << 20)
                 yield InputFailure(source, f"line is over the {limit}-byte limit")
                 continue
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-                where = f" at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-                msg = (exc.msg if isinstance(exc, json.JSONDecodeError)
-                       else "nested too deeply" if isinstance(exc, RecursionError) else "not UTF-8")
-                yield InputFailure(source, f"bad JSON line{where}: {msg}")
-                continue
-            if not isinstance(record, dict):
-                yield InputFailure(source, f"expected an article object, got {type(record).__name__}")
-                continue
-            record = normalise_record(record)
-            yield RawInput(source, "record", record, _hash(line.strip()), url=_str(record.get("url")),
-                           published=options.published)
+            item = parse_jsonl_line(line, source, options.published)
+            if item is not None:
+                yield item
+
+
+def parse_jsonl_line(line: bytes, source: str, published: str | None = None) -> RawInput | InputFailure | None:
+    """One JSON Lines line as a record, or why it is not one (None for a blank line); Spark reads lines with it too."""
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        where = f" at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        msg = (exc.msg if isinstance(exc, json.JSONDecodeError)
+               else "nested too deeply" if isinstance(exc, RecursionError) else "not UTF-8")
+        return InputFailure(source, f"bad JSON line{where}: {msg}")
+    if not isinstance(record, dict):
+        return InputFailure(source, f"expected an article object, got {type(record).__name__}")
+    record = normalise_record(record)
+    return RawInput(source, "record", record, _hash(line.strip()), url=_str(record.get("url")), published=published)
 
 
 def normalise_record(record: dict[str, Any]) -> dict[str, Any]:

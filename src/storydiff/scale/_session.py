@@ -9,12 +9,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from storydiff.errors import MissingExtraError
+from storydiff.errors import MissingExtraError, SparkError
 
 LOCAL_PARTITIONS_PER_CORE = 2  # shuffle partitions per local core (Spark's default of 200 is slow on a laptop)
 TMP_MARK = ".tmp-"  # sibling folders of OUTPUT being written
 DAEMON = "storydiff.scale._daemon"  # Python daemon that imports storydiff before forking workers
-OLD_MARK = ".old-"  # the previous OUTPUT while the new one is renamed into place
+OLD_MARK = ".old-"
+MAX_MESSAGE = 300  # characters of a Spark error kept in the one-line message  # the previous OUTPUT while the new one is renamed into place
 
 
 def spark_session(master: str | None = None, app: str = "storydiff", conf: dict[str, str] | None = None) -> Any:
@@ -41,12 +42,35 @@ def spark_session(master: str | None = None, app: str = "storydiff", conf: dict[
     }
     for key, value in settings.items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:
+        if not is_spark_failure(exc):
+            raise
+        raise SparkError(f"Spark could not start (it needs Java 17 and JAVA_HOME or java on PATH): "
+                         f"{spark_message(exc)}") from exc
     spark.sparkContext.setLogLevel("ERROR")
     if spark.sparkContext.master.startswith("local") and "spark.sql.shuffle.partitions" not in (conf or {}):
         cores = spark.sparkContext.defaultParallelism
         spark.conf.set("spark.sql.shuffle.partitions", str(max(2, cores * LOCAL_PARTITIONS_PER_CORE)))
     return spark
+
+
+def is_spark_failure(exc: BaseException) -> bool:
+    """Whether an exception comes from Spark or its JVM (not from storydiff's own checks)."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
+    return isinstance(exc, (PySparkException, Py4JError))
+
+
+def spark_message(exc: BaseException) -> str:
+    """One line of a Spark error: the Python error a worker raised, else the first line of Spark's message."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    python = [line for line in lines if line.split(":", 1)[0].endswith(("Error", "Exception"))
+              and not line.startswith(("org.", "java.", "py4j."))]
+    line = python[-1] if python else (lines[0] if lines else type(exc).__name__)
+    return line[:MAX_MESSAGE]
 
 
 class Output:
@@ -100,8 +124,11 @@ class Output:
             self._fs.delete(old, True)
 
     def abort(self) -> None:
-        """Remove the temporary folder of a failed run."""
-        self._fs.delete(self._Path(self.tmp), True)
+        """Remove the temporary folder of a failed run (what cannot be removed now, the next run removes)."""
+        try:
+            self._fs.delete(self._Path(self.tmp), True)
+        except Exception:  # noqa: BLE001 - the JVM may be gone; clean_stale removes the folder later
+            pass
 
 
 Fault = Callable[[str], None]  # test hook: called with each table name before it is written

@@ -23,7 +23,7 @@ import numpy as np
 
 from storydiff.model import Article
 from storydiff.stories._background import Background
-from storydiff.stories.cluster import DAY, STATE_VERSION, ClusterOptions, StoryClusterer
+from storydiff.stories.cluster import DAY, ClusterOptions, StoryClusterer
 
 BACKGROUND_SAMPLE = 4000  # vectors replayed on the driver to measure unrelated-pair similarity
 EMBED_SCHEMA = "id string, tk double, vec array<float>, head string, backend string"
@@ -69,12 +69,11 @@ def _sums(batches: Iterator[Any]) -> Iterator[Any]:
         yield pd.DataFrame({"n": [n], "total": [total.tolist()]})
 
 
-def background_state(vectors: Any, options: ClusterOptions) -> tuple[dict[str, Any], int]:
-    """The corpus's background (exact mean; similarity spread from a deterministic sample) and dimensions."""
+def background_state(vectors: Any) -> dict[str, Any]:
+    """The corpus's background (exact mean; similarity spread from a deterministic sample of vectors)."""
     from pyspark.sql import functions as F
 
     parts = vectors.select("vec").mapInPandas(_sums, "n long, total array<double>").collect()
-    n = sum(p["n"] for p in parts)
     total = np.sum([np.asarray(p["total"]) for p in parts], axis=0)
     sample = (vectors.select("vec", "tk", "id", F.xxhash64("id").alias("h")).orderBy("h")
               .limit(BACKGROUND_SAMPLE).collect())
@@ -83,17 +82,23 @@ def background_state(vectors: Any, options: ClusterOptions) -> tuple[dict[str, A
     bg = Background(vecs.shape[1])
     bg.observe(vecs)
     state = bg.to_state()
-    state["n"] = n
+    state["n"] = sum(p["n"] for p in parts)
     state["total"] = total.tolist()
-    return state, int(vecs.shape[1])
+    return state
 
 
-def start_state(backend: str, dims: int, background: dict[str, Any], options: ClusterOptions) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """The executors' embedder as the driver sees it: only its name goes into the state."""
+
+    name: str
+
+
+def start_state(backend: str, background: dict[str, Any], options: ClusterOptions) -> dict[str, Any]:
     """A clusterer state with no story yet and the corpus's background: what every block starts from."""
-    return {"version": STATE_VERSION, "backend": backend,
-            "options": {f: getattr(options, f) for f in ClusterOptions.__dataclass_fields__},
-            "dims": dims, "seen": 0, "closed": 0, "newest": None, "df": {}, "aliases": {}, "pending": [],
-            "background": background, "stories": []}
+    state = StoryClusterer(options, embedder=_Named(backend)).to_state()
+    state.update(dims=background["dims"], background=background)
+    return state
 
 
 def _place(state: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -125,8 +130,7 @@ def cluster_stories(originals: Any, options: ClusterOptions | None = None,
     backends = [r["backend"] for r in vectors.select("backend").distinct().collect()]
     if len(backends) != 1:
         raise RuntimeError(f"executors embedded with different backends {backends}: install the same model on all")
-    background, dims = background_state(vectors, options)
-    state = start_state(backends[0], dims, background, options)
+    state = start_state(backends[0], background_state(vectors), options)
 
     window = options.active_days * DAY
     per = blocks.block_windows

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from storydiff.stories.dedupe import NUM_PERM, SCHEME, DedupeOptions, _body_key, describe_edits, shingles
+from storydiff.stories.dedupe import DedupeOptions, body_key, describe_edits, overlap, shingles, signature
 
 FEATURES = 1 << 30  # shingle hash space of the MLlib vectors (collisions only add candidates)
 HASH_TABLES = 20  # MLlib MinHashLSH tables (OR of single hashes): a pair of Jaccard 0.3 is proposed with p > 0.999
@@ -31,7 +31,7 @@ PAIR_SCHEMA = "a string, b string, jac double, cont double"
 
 
 def _signatures(options: DedupeOptions):  # type: ignore[no-untyped-def]
-    from datasketch import MinHash
+    """mapInPandas: (id, tk, body) -> each body's word hash, shingle count, MinHash and shingles, as dedupe makes them."""
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pandas as pd
@@ -42,14 +42,12 @@ def _signatures(options: DedupeOptions):  # type: ignore[no-untyped-def]
                 text = (body or "").strip()
                 if not text:
                     continue
-                found = shingles(text, options.shingle_words)
+                found = shingles(text, options.shingle_words, options.min_paragraph_words)
                 sig = kept = None
                 if len(found) >= options.min_shingles:
                     kept = sorted(found)
-                    mh = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
-                    mh.update_batch([s.encode() for s in kept])
-                    sig = mh.hashvalues.astype(np.uint32).tobytes()
-                out.append({"id": art_id, "tk": tk, "key": _body_key(text), "n": len(found), "sig": sig,
+                    sig = signature(kept).astype(np.uint32).tobytes()
+                out.append({"id": art_id, "tk": tk, "key": body_key(text), "n": len(found), "sig": sig,
                             "shingles": kept})
             yield pd.DataFrame(out, columns=["id", "tk", "key", "n", "sig", "shingles"])
 
@@ -57,15 +55,16 @@ def _signatures(options: DedupeOptions):  # type: ignore[no-untyped-def]
 
 
 def _verify(options: DedupeOptions):  # type: ignore[no-untyped-def]
+    """mapInPandas: proposed pairs -> the pairs the embedded index would accept, with Jaccard and containment."""
+
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pandas as pd
 
         for pdf in batches:
             out = []
             for a, b, sa, sb, na, nb in zip(pdf["a"], pdf["b"], pdf["sa"], pdf["sb"], pdf["na"], pdf["nb"], strict=True):
-                jac = float(np.mean(np.frombuffer(sa, dtype=np.uint32) == np.frombuffer(sb, dtype=np.uint32)))
-                cont = min(1.0, jac * (na + nb) / ((1 + jac) * min(na, nb)))
-                if jac >= options.min_jaccard or cont >= options.min_containment:
+                jac, cont = overlap(np.frombuffer(sa, dtype=np.uint32), na, np.frombuffer(sb, dtype=np.uint32), nb)
+                if options.is_copy(jac, cont):
                     out.append({"a": a, "b": b, "jac": jac, "cont": cont})
             yield pd.DataFrame(out, columns=["a", "b", "jac", "cont"])
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storydiff.comparison.pipeline import CompareOptions
-from storydiff.scale._session import Fault, Output, spark_session
+from storydiff.errors import SparkError, UsageError
+from storydiff.scale._session import Fault, Output, is_spark_failure, spark_message, spark_session
 from storydiff.scale.cluster import BlockOptions, cluster_stories
 from storydiff.scale.compare import compare_stories
 from storydiff.scale.dedupe import MAX_SHINGLE_DOCS, find_duplicates
-from storydiff.scale.read import distinct_articles, read_inputs
+from storydiff.scale.read import distinct_articles, plan_inputs, read_inputs
 from storydiff.stories.cluster import ClusterOptions
 from storydiff.stories.dedupe import DedupeOptions
 
@@ -70,6 +71,7 @@ def run(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], outpu
     started = time.perf_counter()
     options = options or SparkOptions()
     paths = [os.fspath(inputs)] if isinstance(inputs, (str, os.PathLike)) else [os.fspath(p) for p in inputs]
+    planned = plan_inputs(paths)  # a missing or unsupported input fails before Spark starts
     spark = spark or spark_session(master)
     out = Output(spark, os.fspath(output))
     out.clean_stale()
@@ -82,8 +84,10 @@ def run(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], outpu
         clock[0] = now
 
     try:
-        rows = read_inputs(spark, paths).localCheckpoint()
+        rows = read_inputs(spark, planned).localCheckpoint()
         articles = distinct_articles(rows).localCheckpoint()
+        if not articles.limit(1).count():
+            raise UsageError(_no_article(paths, rows))
         lap("read")
         duplicates = find_duplicates(articles, options.dedupe, options.max_shingle_docs).localCheckpoint()
         lap("dedupe")
@@ -114,10 +118,24 @@ def run(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], outpu
         summary = RunSummary(os.fspath(output), counts, backend, time.perf_counter() - started, stages)
         out.write_json(MANIFEST, summary.to_dict())
         out.commit()
-    except BaseException:
+    except BaseException as exc:
         out.abort()
+        if is_spark_failure(exc):
+            raise SparkError(f"the Spark job failed: {spark_message(exc)}") from exc
         raise
     return summary
+
+
+def _no_article(paths: Sequence[str], rows: Any) -> str:
+    """Why a run found nothing to process: how many inputs failed, and the first one's reason."""
+    from pyspark.sql import functions as F
+
+    failed = rows.where(F.col("error").isNotNull())
+    first = failed.orderBy("source").select("source", "error").first()
+    where = ", ".join(paths)
+    if first is None:
+        return f"{where}: no article found (every input was empty)"
+    return f"{where}: no article found ({failed.count()} inputs failed; first: {first['source']}: {first['error']})"
 
 
 def _files(spark: Any, table: str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from storydiff.ingest.sources import (
     InputFailure,
     RawInput,
     iter_inputs,
+    parse_jsonl_line,
     to_article,
 )
 from storydiff.model import Article, Block
@@ -27,6 +27,7 @@ ARTICLE_FIELDS = ("id", "url", "outlet", "title", "subtitle", "author", "publish
                   "source", "extractor")
 ARTICLE_SCHEMA = ", ".join(f"{f} string" for f in ARTICLE_FIELDS) + ", dropped string, input_hash string, tk double"
 READ_SCHEMA = ARTICLE_SCHEMA + ", error string"
+_COLUMNS = (*ARTICLE_FIELDS, "dropped", "input_hash", "tk", "error")
 EXTRACT_TASKS_PER_CORE = 2  # extraction tasks per core after reading the files
 PARQUET_FIELDS = ("id", "url", "outlet", "title", "published", "text", "body", "html", "author", "subtitle",
                   "language")  # columns of an input Parquet table read as record fields (others are ignored)
@@ -71,48 +72,45 @@ def _frame(rows: list[dict[str, Any]]) -> Any:
 
 
 def _jsonl_batches(batches: Iterator[Any]) -> Iterator[Any]:
-    """mapInPandas: JSONL lines (value, path) -> article rows, the same checks as ingest's JSONL reader."""
+    """mapInPandas: JSONL lines (value, path) -> article rows, each line parsed by ingest's own line reader."""
     for pdf in batches:
         rows = []
         for line, path in zip(pdf["value"], pdf["path"], strict=True):
-            if not line or not line.strip():
-                continue
-            source = f"{path}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                rows.append({"source": source, "error": f"bad JSON line at column {exc.colno}: {exc.msg}"})
-                continue
-            if not isinstance(record, dict):
-                rows.append({"source": source, "error": f"expected an article object, got {type(record).__name__}"})
-                continue
-            digest = hashlib.sha256(line.strip().encode("utf-8")).hexdigest()
-            url = record.get("url") if isinstance(record.get("url"), str) else ""
-            rows.append(_extract(RawInput(source, "record", record, digest, url=url)))
+            raw = parse_jsonl_line((line or "").encode("utf-8"), str(path))
+            if raw is not None:
+                rows.append(_row(raw))
         yield _frame(rows)
 
 
 def _parquet_batches(batches: Iterator[Any]) -> Iterator[Any]:
-    """mapInPandas: rows of an input Parquet table -> article rows (hash as ingest hashes a JSON record)."""
+    """mapInPandas: rows of an input Parquet table -> article rows (each row read as a JSON record would be)."""
     for pdf in batches:
         rows = []
         for rec in pdf.to_dict("records"):
             source = rec.pop("_path", "") or ""
             record = {k: str(v) for k, v in rec.items() if v is not None and v == v and str(v) != ""}
             raw = json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8")
-            rows.append(_extract(RawInput(source, "record", record, hashlib.sha256(raw).hexdigest(),
-                                          url=record.get("url", ""))))
+            rows.append(_row(parse_jsonl_line(raw, source)))
         yield _frame(rows)
 
 
-def _raw_inputs(path: str) -> Iterator[RawInput | dict[str, Any]]:
+def _raw_inputs(path: str) -> Iterator[RawInput | InputFailure]:
     """Raw inputs of one local JSONL or WARC file, read by ingest's reader (sources "path:LINE", "path@OFFSET")."""
-    for raw in iter_inputs([path]):
-        yield {"source": raw.source, "error": raw.reason} if isinstance(raw, InputFailure) else raw
+    yield from iter_inputs([path])
 
 
-def _extracted(raw: RawInput | dict[str, Any]) -> tuple[Any, ...]:
-    row = raw if isinstance(raw, dict) else _extract(raw)
+def _row(raw: RawInput | InputFailure | None) -> dict[str, Any]:
+    """An article row, or a row carrying only why the input gave none."""
+    if isinstance(raw, RawInput):
+        return _extract(raw)
+    if raw is None:
+        return {"source": "", "error": "empty record"}
+    return {"source": raw.source, "error": raw.reason}
+
+
+def _extracted(raw: RawInput | InputFailure) -> tuple[Any, ...]:
+    """A row of READ_SCHEMA as a tuple."""
+    row = _row(raw)
     return tuple(row.get(c) for c in _COLUMNS)
 
 
@@ -139,25 +137,32 @@ def _kind(name: str) -> str | None:
     return None
 
 
-def read_inputs(spark: Any, inputs: list[str]) -> Any:
-    """One DataFrame of article rows and error rows (error not null) from every input path."""
-    from pyspark.sql import functions as F
-
+def plan_inputs(inputs: list[str]) -> dict[str, list[str]]:
+    """Input paths by kind (jsonl, warc, parquet), checked before Spark starts: a bad path fails in a second."""
     by_kind: dict[str, list[str]] = {"jsonl": [], "warc": [], "parquet": []}
     for item in inputs:
         files = _local_files(item)
         if files is None:  # remote: decided by its name; a remote folder is read as Parquet
-            by_kind[_kind(item) or "parquet"].append(item)
+            kind = _kind(item) or "parquet"
+            if kind == "warc":
+                raise UsageError(f"WARC files are read from local or mounted paths only: {item}")
+            by_kind[kind].append(item)
             continue
         parquet_dir = os.path.isdir(item) and any(f.endswith(".parquet") for f in files)
         for name in ([item] if parquet_dir else files):
             kind = "parquet" if parquet_dir else _kind(name)
-            if kind is None:
-                continue  # unsupported files in a folder are skipped, as ingest does
-            by_kind[kind].append(name)
+            if kind is not None:  # unsupported files in a folder are skipped, as ingest does
+                by_kind[kind].append(name)
     if not any(by_kind.values()):
         raise UsageError(f"no JSONL, Parquet or WARC input found in {', '.join(inputs)} "
                          f"(expected {', '.join(JSONL_SUFFIXES)}, .parquet, {', '.join(WARC_SUFFIXES)})")
+    return by_kind
+
+
+def read_inputs(spark: Any, by_kind: dict[str, list[str]]) -> Any:
+    """One DataFrame of article rows and error rows (error not null) from the inputs of `plan_inputs`."""
+    from pyspark.sql import functions as F
+
     frames = []
     local = [f for f in by_kind["jsonl"] + by_kind["warc"] if "://" not in f or f.startswith("file://")]
     remote_jsonl = [f for f in by_kind["jsonl"] if f not in local]
@@ -175,16 +180,11 @@ def read_inputs(spark: Any, inputs: list[str]) -> Any:
         if not cols:
             raise UsageError(f"input Parquet has none of the columns {', '.join(PARQUET_FIELDS)}")
         frames.append(table.select(*cols, F.input_file_name().alias("_path")).mapInPandas(_parquet_batches, READ_SCHEMA))
-    remote_warc = [f for f in by_kind["warc"] if f not in local]
-    if remote_warc:
-        raise UsageError(f"WARC files are read from local or mounted paths only: {remote_warc[0]}")
     out = frames[0]
     for frame in frames[1:]:
         out = out.unionByName(frame)
     return out
 
-
-_COLUMNS = (*ARTICLE_FIELDS, "dropped", "input_hash", "tk", "error")
 
 
 def distinct_articles(rows: Any) -> Any:

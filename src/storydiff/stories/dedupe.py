@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
@@ -39,6 +40,10 @@ class DedupeOptions:
     min_paragraph_words: int = 10  # shorter paragraphs (bylines, credits) are not shingled when longer exist
     min_shingles: int = 8  # bodies with fewer shingles are matched only when identical
     paragraph_match: float = 90.0  # rapidfuzz ratio (0-100) above which two paragraphs are the same
+
+    def is_copy(self, jaccard: float, containment: float) -> bool:
+        """Whether a pair with this estimated Jaccard and containment is a copy (the verdict on every path)."""
+        return jaccard >= self.min_jaccard or containment >= self.min_containment
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +124,23 @@ def _minhash(hashvalues: np.ndarray | None = None) -> MinHash:
     return MinHash(num_perm=NUM_PERM, hashvalues=hashvalues, permutations=_PERMUTATIONS["p"], scheme=SCHEME)
 
 
-def _body_key(text: str) -> str:
+def body_key(text: str) -> str:
+    """Hash of a body's lower-cased words: bodies that differ only in case, spacing or punctuation share it."""
     return hashlib.sha1(" ".join(_TOKEN.findall(text.lower())).encode()).hexdigest()
+
+
+def signature(shingle_set: Iterable[str]) -> np.ndarray:
+    """MinHash hash values of a shingle set, with the permutations every index shares."""
+    sig = _minhash()
+    sig.update_batch([s.encode() for s in shingle_set])
+    return sig.hashvalues
+
+
+def overlap(sig_a: np.ndarray, size_a: int, sig_b: np.ndarray, size_b: int) -> tuple[float, float]:
+    """Estimated Jaccard similarity of two shingle sets and containment of the smaller in the larger."""
+    jac = float(np.mean(sig_a == sig_b))
+    # |A and B| = J (|A| + |B|) / (1 + J); containment divides it by the smaller set
+    return jac, min(1.0, jac * (size_a + size_b) / ((1 + jac) * min(size_a, size_b)))
 
 
 class DedupeIndex:
@@ -141,16 +161,15 @@ class DedupeIndex:
         if not body or article.id in self._sigs or article.id in self._root:
             return None
         opts = self.options
-        key = _body_key(body)
+        key = body_key(body)
         shingle_set = shingles(body, opts.shingle_words, opts.min_paragraph_words)
         found: Duplicate | None = None
         if key in self._exact:
             found = self._duplicate(article, self._exact[key], 1.0, 1.0)
         elif len(shingle_set) >= opts.min_shingles:
-            sig = _minhash()
-            sig.update_batch([s.encode() for s in shingle_set])
-            found = self._match(article, sig.hashvalues, len(shingle_set))
-            self._insert(article.id, sig.hashvalues, len(shingle_set))
+            hashvalues = signature(shingle_set)
+            found = self._match(article, hashvalues, len(shingle_set))
+            self._insert(article.id, hashvalues, len(shingle_set))
         if found is None:
             self._exact.setdefault(key, article.id)
             self._articles[article.id] = (article.title, body)
@@ -205,21 +224,16 @@ class DedupeIndex:
     def _match(self, article: Article, hashvalues: np.ndarray, size: int) -> Duplicate | None:
         """The best verified copy candidate among what LSH proposes."""
         opts = self.options
-        best: tuple[float, float, str] | None = None
+        best: tuple[float, float, str, float] | None = None
         for cand in self._lsh.query(_minhash(hashvalues)):
-            jac = float(np.mean(self._sigs[cand] == hashvalues))
-            other = self._sizes[cand]
-            # |A and B| = J (|A| + |B|) / (1 + J); containment divides it by the smaller set
-            cont = min(1.0, jac * (size + other) / ((1 + jac) * min(size, other)))
-            if jac >= opts.min_jaccard or cont >= opts.min_containment:
-                rank = (max(jac, cont), jac, cand)
+            jac, cont = overlap(self._sigs[cand], self._sizes[cand], hashvalues, size)
+            if opts.is_copy(jac, cont):
+                rank = (max(jac, cont), jac, cand, cont)
                 if best is None or rank > best:
                     best = rank
         if best is None:
             return None
-        cand = best[2]
-        jac = best[1]
-        cont = min(1.0, jac * (size + self._sizes[cand]) / ((1 + jac) * min(size, self._sizes[cand])))
+        _, jac, cand, cont = best
         return self._duplicate(article, self._root.get(cand, cand), jac, cont)
 
     def _duplicate(self, article: Article, original: str, jac: float, cont: float) -> Duplicate:
