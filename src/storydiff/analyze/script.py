@@ -27,5 +27,6 @@ def script_note(text: str) -> str | None:
     script = unsupported_script(text)
     if script is None:
         return None
-    return (f"written in {script.title()} script, which storydiff has no model for: names and quotes "
+    name = script if len(script) <= 3 else script.title()  # "CJK", "Georgian"
+    return (f"written in {name} script, which storydiff has no model for: names and quotes "
             "in it are not found, so it is compared on numbers, dates and wording only")
