@@ -8,7 +8,9 @@ The corpus is synthetic (`storydiff.scale._corpus`): stories told by 2-6 outlets
 articles a day. Each size runs once; the Spark session is started before the first size and not
 counted. The embedded path (one process: `read_articles` + `run_embedded`) runs up to --embedded-max.
 Prints per size: seconds and milliseconds per article for both paths, Spark's stages, and the
-per-article cost relative to the smallest size (the bar: at most 2x at 1M).
+per-article cost relative to the smallest size (the bar: at most 2x at 1M), both in wall-clock time and in
+CPU time of the whole process tree (core-ms per article: what a cluster pays, and what other work on
+a shared machine does not inflate). The machine's load average is printed beside each size.
 """
 
 from __future__ import annotations
@@ -32,6 +34,33 @@ from storydiff.stories.cluster import ClusterOptions
 PER_DAY = 2000  # articles a day in the synthetic stream
 
 
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process and every process under it (Spark's JVM, its Python workers).
+
+    Unlike the wall clock this does not grow when other work shares the machine's cores; on a cluster
+    it is the core-seconds to pay for. Linux only (reads /proc); 0.0 elsewhere.
+    """
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    parent: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        parent[int(entry)] = int(fields[1])
+        used[int(entry)] = sum(int(f) for f in fields[11:15]) / tick  # utime, stime, and of reaped children
+    total, todo = 0.0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        total += used.get(pid, 0.0)
+        todo.extend(child for child, ppid in parent.items() if ppid == pid)
+    return total
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,1000000", help="corpus sizes, comma-separated")
@@ -53,31 +82,35 @@ def main(argv: list[str] | None = None) -> int:
           f"reports {'off' if args.no_reports else 'on'}; backend {args.backend}; cores {os.cpu_count()}",
           flush=True)
     base: float | None = None
+    cpu_base: float | None = None
     rows = []
     for n in sizes:
         corpus = work / f"corpus-{n}.jsonl"
         if not corpus.exists():
             write_jsonl(str(corpus), n, per_day=PER_DAY)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         summary = run(corpus, work / f"out-{n}", spark=spark, options=options)
-        spark_s = time.perf_counter() - t0
-        per = spark_s / n * 1000
-        base = base or per
+        spark_s, spark_cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        per, cpu_per = spark_s / n * 1000, spark_cpu / n * 1000
+        base, cpu_base = base or per, cpu_base or cpu_per
         print(f"{n:>9,} articles  spark {per:.3f} ms/article ({spark_s:.0f} s, x{per / base:.2f} of smallest)  "
+              f"cpu {cpu_per:.3f} core-ms/article (x{cpu_per / cpu_base:.2f})  "
               f"stages {json.dumps({k: round(v, 1) for k, v in summary.stages.items()})}", flush=True)
-        emb_s = None
+        emb_s = emb_cpu = None
         if n <= args.embedded_max:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu_seconds()
             articles, _ = read_articles([corpus])
             run_embedded(articles, cluster=cluster, compare=None if args.no_reports else compare)
-            emb_s = time.perf_counter() - t0
+            emb_s, emb_cpu = time.perf_counter() - t0, cpu_seconds() - c0
         row = {"articles": n, "spark_s": round(spark_s, 1), "spark_ms_per_article": round(per, 3),
-               "embedded_s": emb_s and round(emb_s, 1),
+               "spark_cpu_ms_per_article": round(cpu_per, 3), "embedded_s": emb_s and round(emb_s, 1),
                "embedded_ms_per_article": emb_s and round(emb_s / n * 1000, 3),
-               "spark_vs_smallest": round(per / base, 2), "stages": {k: round(v, 1) for k, v in summary.stages.items()},
-               "counts": summary.counts}
+               "embedded_cpu_ms_per_article": emb_cpu and round(emb_cpu / n * 1000, 3),
+               "spark_vs_smallest": round(per / base, 2), "spark_cpu_vs_smallest": round(cpu_per / cpu_base, 2),
+               "stages": {k: round(v, 1) for k, v in summary.stages.items()}, "counts": summary.counts}
         rows.append(row)
-        emb = f"{row['embedded_ms_per_article']:.3f} ms/article ({emb_s:.0f} s)" if emb_s else "not run"
+        emb = (f"{row['embedded_ms_per_article']:.3f} ms/article ({emb_s:.0f} s), "
+               f"cpu {row['embedded_cpu_ms_per_article']:.3f} core-ms/article" if emb_s else "not run")
         row["load_avg"] = round(os.getloadavg()[0], 1)  # other work on the machine skews the timings
         print(f"{n:>9,} articles  embedded {emb}  counts {json.dumps(summary.counts)}  "
               f"load average {row['load_avg']}", flush=True)

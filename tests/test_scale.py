@@ -175,14 +175,15 @@ def test_cli_bad_inputs_are_one_line(spark, tmp_path: Path, capsys: pytest.Captu
 
 def test_cli_run_import_and_rerun_after_failure_and_kill(spark, small: Path, tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    out, db = tmp_path / "out", tmp_path / "s.duckdb"
+    work, db = tmp_path / "runs", tmp_path / "s.duckdb"
+    work.mkdir()
+    out = work / "out"
     assert main(["spark", "run", str(small), str(out), "--no-reports", "--backend", "model2vec", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["counts"]["articles"] == SMALL and summary["backend"].startswith("minilm-m2v")
     assert main(["import", str(out), "--db", str(db)]) == 0
     assert capsys.readouterr().out.startswith(f"{SMALL} articles imported into ")
     assert Store(db).counts()["articles"] == SMALL
-    db.unlink()
     first = _tables(out)
     manifest = (out / "_manifest.json").read_text()
     quick = SparkOptions(cluster=CLUSTER, reports=False)  # what the command line above ran
@@ -194,7 +195,7 @@ def test_cli_run_import_and_rerun_after_failure_and_kill(spark, small: Path, tmp
     with pytest.raises(RuntimeError):  # a run that fails after writing some tables
         run(small, out, spark=spark, options=quick, fault=fail)
     assert (out / "_manifest.json").read_text() == manifest  # the earlier result is untouched
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # its partial tables are removed
+    assert sorted(p.name for p in work.iterdir()) == ["out"]  # its partial tables are removed
 
     # a run killed (SIGKILL to the driver and its JVM) while it writes its tables
     job = subprocess.Popen([sys.executable, "-m", "storydiff", "spark", "run", str(small), str(out), "--no-reports",
@@ -203,15 +204,15 @@ def test_cli_run_import_and_rerun_after_failure_and_kill(spark, small: Path, tmp
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300
-        while not list(tmp_path.glob("out.tmp-*/articles")) and job.poll() is None and time.monotonic() < deadline:
+        while not list(work.glob("out.tmp-*/articles")) and job.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         assert job.poll() is None, "the run ended before it could be killed"
         os.killpg(job.pid, signal.SIGKILL)
     finally:
         job.wait(60)
-    assert list(tmp_path.glob("out.tmp-*"))  # it left partial tables beside OUTPUT ...
+    assert list(work.glob("out.tmp-*"))  # it left partial tables beside OUTPUT ...
     assert (out / "_manifest.json").read_text() == manifest  # ... and OUTPUT as it was
 
     run(small, out, spark=spark, options=quick)  # the next run removes them and writes the same result
     assert _tables(out) == first
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in work.iterdir()) == ["out"]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storydiff.scale import SparkOptions
 
 RUN_EXAMPLE = """example:
   storydiff spark run news.jsonl out/                         # local[*]: every core of this machine
@@ -54,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     i.set_defaults(func=run_import)
 
 
-def options_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def options_from_args(args: argparse.Namespace) -> SparkOptions:
     """SparkOptions from the command-line flags."""
     from dataclasses import replace
 

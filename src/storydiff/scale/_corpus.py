@@ -155,9 +155,10 @@ def write_jsonl(path: str, n: int, **kwargs: object) -> dict[str, tuple[str, str
     _outlet_of: dict[str, str] = {}
     with open(path, "w", encoding="utf-8") as fh:
         for art, story, copy_of in stream(n, **kwargs):  # type: ignore[arg-type]
-            record = {"id": art.id, "url": f"https://{art.outlet}.example/{art.id}", "outlet": art.outlet,
-                      "title": art.title, "published": art.published, "text": art.body}
+            url = f"https://{art.outlet}.example/{art.id}"
+            record = {"id": art.id, "url": url, "outlet": art.outlet, "title": art.title,
+                      "published": art.published, "text": art.body}
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-            gold[record["url"]] = (story, copy_of and f"https://{_outlet_of[copy_of]}.example/{copy_of}")
+            gold[url] = (story, copy_of and f"https://{_outlet_of[copy_of]}.example/{copy_of}")
             _outlet_of[art.id] = art.outlet
     return gold

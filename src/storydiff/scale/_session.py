@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from storydiff.errors import MissingExtraError, SparkError
@@ -50,7 +50,7 @@ def spark_session(master: str | None = None, app: str = "storydiff", conf: dict[
         raise SparkError(f"Spark could not start (it needs Java 17 and JAVA_HOME or java on PATH): "
                          f"{spark_message(exc)}") from exc
     spark.sparkContext.setLogLevel("ERROR")
-    if spark.sparkContext.master.startswith("local") and "spark.sql.shuffle.partitions" not in (conf or {}):
+    if str(spark.sparkContext.master).startswith("local") and "spark.sql.shuffle.partitions" not in (conf or {}):
         cores = spark.sparkContext.defaultParallelism
         spark.conf.set("spark.sql.shuffle.partitions", str(max(2, cores * LOCAL_PARTITIONS_PER_CORE)))
     return spark
@@ -132,3 +132,5 @@ class Output:
 
 
 Fault = Callable[[str], None]  # test hook: called with each table name before it is written
+PandasBatches = Callable[[Iterator[Any]], Iterator[Any]]  # a mapInPandas function: pandas frames in, frames out
+PandasGroup = Callable[[Any], Any]  # an applyInPandas function: one group's frame in, a frame out

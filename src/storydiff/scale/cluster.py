@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from storydiff.model import Article
+from storydiff.scale._session import PandasBatches, PandasGroup
 from storydiff.stories._background import Background
 from storydiff.stories.cluster import DAY, ClusterOptions, StoryClusterer
 
@@ -39,7 +40,9 @@ class BlockOptions:
     warmup_windows: int = 1  # windows replayed before a block (at least 1: a story idle longer is closed)
 
 
-def _embed(options: ClusterOptions):  # type: ignore[no-untyped-def]
+def _embed(options: ClusterOptions) -> PandasBatches:
+    """mapInPandas: articles -> the library's title+lead vectors, and the lead words the clusterer reads."""
+
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pandas as pd
 
@@ -57,6 +60,7 @@ def _embed(options: ClusterOptions):  # type: ignore[no-untyped-def]
 
 
 def _sums(batches: Iterator[Any]) -> Iterator[Any]:
+    """mapInPandas: one row per task with the number and the sum of its vectors."""
     import pandas as pd
 
     total, n = None, 0
@@ -101,7 +105,9 @@ def start_state(backend: str, background: dict[str, Any], options: ClusterOption
     return state
 
 
-def _place(state: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _place(state: dict[str, Any]) -> PandasGroup:
+    """applyInPandas: one block's articles, in arrival order, through a `StoryClusterer` started from `state`."""
+
     def run(pdf: Any) -> Any:
         import pandas as pd
 

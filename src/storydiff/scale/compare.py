@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from storydiff.comparison.pipeline import CompareOptions
+from storydiff.scale._session import PandasGroup
 from storydiff.scale.embedded import MIN_REPORTS, story_report
 from storydiff.scale.read import row_article
 
@@ -13,7 +13,9 @@ REPORT_SCHEMA = "story_id string, reports long, report string, error string"
 MAX_ERROR_CHARS = 300  # characters of an error message kept in the table
 
 
-def _compare(options: CompareOptions):  # type: ignore[no-untyped-def]
+def _compare(options: CompareOptions) -> PandasGroup:
+    """applyInPandas: one story's independent reports -> its report JSON, or why comparing them failed."""
+
     def run(pdf: Any) -> Any:
         import pandas as pd
 
@@ -38,10 +40,3 @@ def compare_stories(originals: Any, options: CompareOptions | None = None) -> An
     size = Window.partitionBy("story_id")
     multi = originals.withColumn("_k", F.count("*").over(size)).where(F.col("_k") >= MIN_REPORTS).drop("_k")
     return multi.groupBy("story_id").applyInPandas(_compare(options), REPORT_SCHEMA)
-
-
-def iter_reports(rows: Iterator[Any]) -> Iterator[tuple[str, str]]:
-    """(story id, report JSON) of collected story_reports rows that have a report."""
-    for row in rows:
-        if row["report"]:
-            yield row["story_id"], row["report"]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from storydiff.scale._session import PandasBatches
 from storydiff.stories.dedupe import DedupeOptions, body_key, describe_edits, overlap, shingles, signature
 
 FEATURES = 1 << 30  # shingle hash space of the MLlib vectors (collisions only add candidates)
@@ -30,7 +31,7 @@ SIG_SCHEMA = "id string, tk double, key string, n long, sig binary, shingles arr
 PAIR_SCHEMA = "a string, b string, jac double, cont double"
 
 
-def _signatures(options: DedupeOptions):  # type: ignore[no-untyped-def]
+def _signatures(options: DedupeOptions) -> PandasBatches:
     """mapInPandas: (id, tk, body) -> each body's word hash, shingle count, MinHash and shingles, as dedupe makes them."""
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
@@ -54,7 +55,7 @@ def _signatures(options: DedupeOptions):  # type: ignore[no-untyped-def]
     return run
 
 
-def _verify(options: DedupeOptions):  # type: ignore[no-untyped-def]
+def _verify(options: DedupeOptions) -> PandasBatches:
     """mapInPandas: proposed pairs -> the pairs the embedded index would accept, with Jaccard and containment."""
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:

@@ -112,7 +112,7 @@ def run(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], outpu
                 continue
             if fault:
                 fault(name)
-            out.write(name, tables[name].coalesce(_files(spark, name)) if name != "articles" else tables[name])
+            out.write(name, tables[name].coalesce(_files(spark)) if name != "articles" else tables[name])
             counts[name] = spark.read.parquet(out.path(name)).count()
             lap(f"write {name}")
         summary = RunSummary(os.fspath(output), counts, backend, time.perf_counter() - started, stages)
@@ -138,7 +138,7 @@ def _no_article(paths: Sequence[str], rows: Any) -> str:
     return f"{where}: no article found ({failed.count()} inputs failed; first: {first['source']}: {first['error']})"
 
 
-def _files(spark: Any, table: str) -> int:
+def _files(spark: Any) -> int:
     """Part files of a small table: one per core (no thousands of tiny files)."""
     return max(1, spark.sparkContext.defaultParallelism)
 

@@ -143,10 +143,10 @@ def plan_inputs(inputs: list[str]) -> dict[str, list[str]]:
     for item in inputs:
         files = _local_files(item)
         if files is None:  # remote: decided by its name; a remote folder is read as Parquet
-            kind = _kind(item) or "parquet"
-            if kind == "warc":
+            remote = _kind(item) or "parquet"
+            if remote == "warc":
                 raise UsageError(f"WARC files are read from local or mounted paths only: {item}")
-            by_kind[kind].append(item)
+            by_kind[remote].append(item)
             continue
         parquet_dir = os.path.isdir(item) and any(f.endswith(".parquet") for f in files)
         for name in ([item] if parquet_dir else files):
