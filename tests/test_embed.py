@@ -1,0 +1,68 @@
+"""MiniLM on ONNX Runtime: the same vectors as sentence-transformers, loaded without torch."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from storydiff.analyze._onnx import onnx_path
+from storydiff.analyze.embed import MiniLMEmbedder, OnnxMiniLMEmbedder, get_embedder, same_vectors
+from storydiff.stories._text import lead
+from storydiff.stories.cluster import ClusterOptions, StoryClusterer
+from storydiff.stories.datasets import read_allsides, read_uci_headlines
+
+needs_onnx = pytest.mark.skipif(not (onnx_path() / "model.onnx").exists(),
+                                reason="no ONNX export: run  python -m storydiff.analyze.embed --build")
+
+
+@needs_onnx
+def test_onnx_matches_sentence_transformers_on_real_texts(datasets_dir: Path) -> None:
+    uci, _ = read_uci_headlines(datasets_dir / "uci-news-stories" / "headlines.csv")
+    allsides, _ = read_allsides(datasets_dir / "allsides-roundups" / "articles.jsonl")
+    texts = [a.title for a in uci[::20]] + [lead(a, 60) for a in allsides[::20]]
+    onnx, torch_vectors = OnnxMiniLMEmbedder().encode(texts), MiniLMEmbedder().encode(texts)
+    cosine = (onnx * torch_vectors).sum(axis=1)
+    assert float(cosine.min()) >= 0.99
+    assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
+
+
+@needs_onnx
+def test_minilm_backend_runs_on_onnx_without_torch() -> None:
+    code = ("import sys; from storydiff.analyze.embed import get_embedder; e = get_embedder('minilm'); "
+            "e.encode(['a title']); print(e.name, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "HF_HUB_OFFLINE": "1"}).stdout.split()
+    assert out == [OnnxMiniLMEmbedder.name, "False"]
+
+
+def test_missing_export_falls_back_to_sentence_transformers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORYDIFF_MINILM_ONNX", str(tmp_path / "none"))
+    from storydiff.analyze import embed
+
+    pytest.importorskip("sentence_transformers")
+    assert embed._load("minilm").name == MiniLMEmbedder.name
+
+
+def test_two_runtimes_of_one_model_share_a_saved_state() -> None:
+    assert same_vectors(OnnxMiniLMEmbedder.name, MiniLMEmbedder.name)
+    assert not same_vectors(OnnxMiniLMEmbedder.name, "hashing-ngrams.v1")
+
+    class Named:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    state = StoryClusterer(ClusterOptions(), embedder=Named(MiniLMEmbedder.name)).to_state()
+    resumed = StoryClusterer.from_state(state, embedder=Named(OnnxMiniLMEmbedder.name))
+    assert resumed.backend == OnnxMiniLMEmbedder.name
+
+
+def test_get_embedder_caches_by_name() -> None:
+    assert get_embedder("hashing") is get_embedder("hashing")
