@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -207,3 +208,23 @@ def test_a_hung_input_is_killed_and_named(monkeypatch: pytest.MonkeyPatch) -> No
     failed = {Path(f.source).name: f.reason for f in summary.failures}
     assert failed["feed.jsonl:3"] == "extraction took over 1 s" and summary.added == 6
     assert time.monotonic() - started < 60
+
+
+def test_one_bad_record_is_named_and_the_rest_goes_in(tmp_path: Path) -> None:
+    """A WARC cut short in its last record and a JSONL with a broken line: each failure names its position."""
+    crawl = tmp_path / "crawl.warc.gz"
+    write_warc(crawl, [("https://a.example/1", "Bridge closed"), ("https://b.example/2", "Library opens"),
+                       ("https://c.example/3", "Ferry cancelled")])
+    crawl.write_bytes(crawl.read_bytes()[:-200])
+    feed = tmp_path / "feed.jsonl"
+    good = [{"url": f"https://d.example/{i}", "outlet": "d", "title": f"Ferry report {i}",
+             "text": f"Report number {i} on the ferry. " * 20} for i in range(3)]
+    lines = [json.dumps(good[0]), '{"url": "https://d.example/x", "title": "cut', json.dumps(good[1]), json.dumps(good[2])]
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = Store(":memory:")
+    summary = ingest([crawl, feed], store, ONE_WORKER, placer=KeywordPlacer())
+    sources = sorted(f.source for f in summary.failures)
+    assert len(sources) == 2 and sources[0].startswith(f"{crawl}@") and sources[1] == f"{feed}:2"
+    urls = {s.article.url for s in store.articles()}
+    assert {"https://a.example/1", "https://b.example/2"} <= urls and {g["url"] for g in good} <= urls
+    assert ingest([crawl, feed], store, ONE_WORKER, placer=KeywordPlacer()).added == 0
