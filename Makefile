@@ -16,7 +16,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[models,web,spark,dev]'
-	$(BIN)/python -m storydiff.analyze.embed --build
+	$(BIN)/python -m storydiff.analyze.embed --build  # distil model2vec, export MiniLM to ONNX (torch, once)
 	touch $(STAMP)
 
 setup: $(STAMP)
