@@ -5,12 +5,15 @@
 
 The corpus is synthetic (`storydiff.scale._corpus`): stories told by 2-6 outlets in their own words,
 15 % reprints with edits, 10 % look-alike stories (same people and place, another event), 2,000
-articles a day. Each size runs once; the Spark session is started before the first size and not
-counted. The embedded path (one process: `read_articles` + `run_embedded`) runs up to --embedded-max.
+articles a day. Each size runs once. Not counted: starting the Spark session, and a warm-up run
+(--warmup articles) in which Spark's Python workers start and import storydiff (without it the first
+size pays that once and looks slower per article). The embedded path (one process: `read_articles` +
+`run_embedded`) runs up to --embedded-max.
+
 Prints per size: seconds and milliseconds per article for both paths, Spark's stages, and the
-per-article cost relative to the smallest size (the bar: at most 2x at 1M), both in wall-clock time and in
-CPU time of the whole process tree (core-ms per article: what a cluster pays, and what other work on
-a shared machine does not inflate). The machine's load average is printed beside each size.
+per-article cost relative to the smallest size (the bar: at most 2x at 1M), in wall-clock time and in
+CPU time of the whole process tree (core-ms per article: what a cluster pays, and what other work
+on a shared machine does not inflate), with the machine's load average.
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-reports", action="store_true", help="skip the story comparison on both paths")
     parser.add_argument("--backend", default="model2vec", help="embedding backend (default: model2vec)")
     parser.add_argument("--work", default=None, help="folder for corpora and outputs (default: a temp folder)")
+    parser.add_argument("--warmup", type=int, default=2000,
+                        help="articles run once before measuring, not counted (Python workers start and import)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     compare = CompareOptions(embedder=args.backend, analyze=AnalyzeOptions(use_model=False))
@@ -81,6 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"spark {spark.version} {args.master}: session started in {time.perf_counter() - started:.1f} s; "
           f"reports {'off' if args.no_reports else 'on'}; backend {args.backend}; cores {os.cpu_count()}",
           flush=True)
+    if args.warmup:
+        corpus = work / f"corpus-{args.warmup}.jsonl"
+        if not corpus.exists():
+            write_jsonl(str(corpus), args.warmup, per_day=PER_DAY)
+        t0 = time.perf_counter()
+        run(corpus, work / "out-warmup", spark=spark, options=options)
+        print(f"warm-up run of {args.warmup:,} articles (not counted): {time.perf_counter() - t0:.0f} s", flush=True)
     base: float | None = None
     cpu_base: float | None = None
     rows = []
