@@ -75,32 +75,44 @@ COMMENTS = ("This is exactly what we warned about last year.", "Thoughts with ev
             "Does anyone know if the school is open tomorrow?")
 
 
+QUOTE_VERBS = ("said", "told reporters", "said in a statement", "told a press conference", "wrote on social media")
+OPENERS = ("", "Here is what we know so far. ", "This story is developing. ", "Updated {day} evening. ")
+
+
 def _story(rng: random.Random, k: int) -> dict[str, object]:
-    """One news event: what, where, who, when, and the facts every report draws from."""
+    """One news event: what, where, who, when, and the numbers every report draws on."""
     kind, lead = EVENTS[k % len(EVENTS)]
-    place, thing = rng.choice(PLACES), rng.choice(THINGS)
-    who = rng.sample(PEOPLE, 2)
-    roles = rng.sample(ROLES, 2)
     when = datetime(2024, 3, 1, tzinfo=UTC) + timedelta(days=rng.randrange(60), hours=rng.randrange(24))
-    day = when.strftime("%A")
-    n = rng.randrange(3, 400)
-    facts = [lead.format(place=place, thing=thing, day=day, n=n),
-             f'"We are doing everything we can," said {who[0]}, the {roles[0]} of {place}.',
-             f"{who[1]}, the {roles[1]}, said the {thing} had been inspected {rng.randrange(2, 9)} times since {2015 + rng.randrange(8)}.",
-             f"About {rng.randrange(20, 900)} people were affected, according to figures from the {roles[1]}'s office.",
-             f"{who[0]} promised an update by {(when + timedelta(days=2)).strftime('%A')}."]
-    title = f"{kind.capitalize()} at {place} {thing}: {who[0]} promises answers"
-    return {"kind": kind, "place": place, "thing": thing, "who": who, "when": when, "facts": facts, "title": title}
+    return {"kind": kind, "lead": lead, "place": rng.choice(PLACES), "thing": rng.choice(THINGS),
+            "who": rng.sample(PEOPLE, 2), "roles": rng.sample(ROLES, 2), "when": when,
+            "n": rng.randrange(3, 400), "affected": rng.randrange(20, 900), "inspections": rng.randrange(2, 9),
+            "since": 2015 + rng.randrange(8)}
 
 
 def _article(rng: random.Random, story: dict[str, object]) -> tuple[str, list[str]]:
-    """A site's own report of a story: its headline and paragraphs (facts in its own order plus filler)."""
-    facts = list(story["facts"])  # type: ignore[call-overload]
-    body = [facts[0]] + rng.sample(facts[1:], k=rng.randrange(2, len(facts)))
-    body += rng.sample(FILLER, k=rng.randrange(3, 7))
-    rng.shuffle(body[1:])
-    title = rng.choice([str(story["title"]), f"{story['place']}: {facts[0].split(',')[0]}",
-                        f"{story['who'][0]} speaks after {story['kind']} in {story['place']}"])  # type: ignore[index]
+    """A site's own report of a story: the same facts and names, worded and ordered its own way."""
+    st: dict = story  # type: ignore[type-arg]
+    place, thing, (p1, p2), (r1, r2) = st["place"], st["thing"], st["who"], st["roles"]
+    day = st["when"].strftime("%A")
+    lead = rng.choice(OPENERS).format(day=day) + st["lead"].format(place=place, thing=thing, day=day, n=st["n"])
+    quotes = ["We are doing everything we can", "Our priority is the safety of residents",
+              "Questions will be answered in full", "This should never have happened"]
+    facts = [
+        f'"{rng.choice(quotes)}," {p1}, the {r1} of {place}, {rng.choice(QUOTE_VERBS)}.',
+        rng.choice([f"{p2}, the {r2}, said the {thing} had been inspected {st['inspections']} times since {st['since']}.",
+                    f"The {thing} has had {st['inspections']} inspections since {st['since']}, {p2} said.",
+                    f"Records cited by {p2} show {st['inspections']} inspections of the site since {st['since']}."]),
+        rng.choice([f"About {st['affected']} people were affected, according to the {r2}'s office.",
+                    f"Some {st['affected']} residents were affected, officials estimated.",
+                    f"The {r2}'s office put the number affected at {st['affected']}."]),
+        rng.choice([f"{p1} promised an update within two days.", f"A further statement is expected from {p1} soon.",
+                    f"{p1} said more information would be published shortly."]),
+    ]
+    body = [lead] + rng.sample(facts, k=rng.randrange(2, len(facts) + 1)) + rng.sample(FILLER, k=rng.randrange(2, 5))
+    title = rng.choice([f"{st['kind'].capitalize()} at {place} {thing}: {p1} promises answers",
+                        f"{place} {st['kind']}: {st['n']} affected near {thing}",
+                        f"{p1} speaks after {st['kind']} in {place}",
+                        f"What we know about the {place} {thing} {st['kind']}"])
     paras = [" ".join(body[i : i + 2]) for i in range(0, len(body), 2)]
     return title, paras
 
@@ -172,7 +184,7 @@ def generate(pages: int, out: Path) -> list[Path]:
             title, paras = _article(rng, story)
             written.append((story, title, paras))
         when = story["when"] + timedelta(hours=rng.randrange(36), minutes=rng.randrange(60))  # type: ignore[operator]
-        related = [str(s["title"]) for s in rng.sample(stories, 4)]
+        related = [f"{s['place']}: latest on the {s['kind']}" for s in rng.sample(stories, 4)]
         html = _page(site, title, paras, when, rng.choice(PEOPLE), f"{i:05d}-{story['kind']}", related, rng)
         path = out / site[1] / f"{i:05d}.html"
         path.parent.mkdir(parents=True, exist_ok=True)

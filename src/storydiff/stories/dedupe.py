@@ -139,8 +139,13 @@ def signature(shingle_set: Iterable[str]) -> np.ndarray:
 def overlap(sig_a: np.ndarray, size_a: int, sig_b: np.ndarray, size_b: int) -> tuple[float, float]:
     """Estimated Jaccard similarity of two shingle sets and containment of the smaller in the larger."""
     jac = float(np.mean(sig_a == sig_b))
+    return jac, containment(jac, size_a, size_b)
+
+
+def containment(jac: float, size_a: int, size_b: int) -> float:
+    """Containment of the smaller shingle set in the larger, from their Jaccard similarity and sizes."""
     # |A and B| = J (|A| + |B|) / (1 + J); containment divides it by the smaller set
-    return jac, min(1.0, jac * (size_a + size_b) / ((1 + jac) * min(size_a, size_b)))
+    return min(1.0, jac * (size_a + size_b) / ((1 + jac) * min(size_a, size_b)))
 
 
 class DedupeIndex:
@@ -225,8 +230,13 @@ class DedupeIndex:
         """The best verified copy candidate among what LSH proposes."""
         opts = self.options
         best: tuple[float, float, str, float] | None = None
-        for cand in self._lsh.query(_minhash(hashvalues)):
-            jac, cont = overlap(self._sigs[cand], self._sizes[cand], hashvalues, size)
+        cands = list(self._lsh.query(_minhash(hashvalues)))
+        if not cands:
+            return None
+        # all candidates at once: a page of one template can draw hundreds of them
+        jacs = (np.stack([self._sigs[c] for c in cands]) == hashvalues).mean(axis=1).tolist()
+        for cand, jac in zip(cands, jacs, strict=True):
+            cont = containment(jac, self._sizes[cand], size)
             if opts.is_copy(jac, cont):
                 rank = (max(jac, cont), jac, cand, cont)
                 if best is None or rank > best:
