@@ -355,15 +355,15 @@ def _warc(path: Path, options: SourceOptions) -> Iterator[RawInput | InputFailur
             if data is None:
                 continue
             source = f"{path}@{offset}"
-            if len(data) > limit:
-                yield InputFailure(source, f"payload is over the {limit}-byte limit")
-                continue
-            if not data.strip():
             missing = getattr(record.raw_stream, "limit", 0)  # bytes of the record block not read
             if missing > 0 and len(data) <= limit and not record.raw_stream.read(1):  # ... because the file ended
                 yield InputFailure(source, f"truncated WARC record: the file ends {missing} bytes short of its "
                                    f"{record.length}-byte Content-Length; the record and the rest of this file are skipped")
                 return
+            if len(data) > limit:
+                yield InputFailure(source, f"payload is over the {limit}-byte limit")
+                continue
+            if not data.strip():
                 yield InputFailure(source, "empty payload", error=False)
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI") or ""
