@@ -7,7 +7,8 @@ stories open at the block's start exist when its first article arrives. Every bl
 same state: the whole corpus's background statistics (mean vector and unrelated-pair similarity,
 what `cluster_articles` measures before placing anything). Blocks then run independently
 (`applyInPandas`, one block per task). A warm-up article has a story in both blocks; those pairs of
-story ids are the candidate links, joined with union-find into the final stories. Each article
+story ids link them: each later-block story continues the earlier story holding most of its warm-up
+articles (one way, so a replay never merges two stories its block kept apart). Each article
 costs the same whatever the corpus size (its block and warm-up are bounded in time), so the
 work grows linearly and spreads over as many tasks as there are blocks.
 """
@@ -155,9 +156,9 @@ def cluster_stories(originals: Any, options: ClusterOptions | None = None,
 
     links = (labels.where("warm").alias("w")
              .join(labels.where("not warm").alias("p"), "id")
-             .select(F.col("p.block").alias("block"), F.col("p.label").alias("earlier"), F.col("w.label").alias("later"))
-             .distinct().collect())
-    mapping = _union(sorted((r["block"], r["earlier"], r["later"]) for r in links))
+             .groupBy(F.col("p.block").alias("block"), F.col("p.label").alias("earlier"), F.col("w.label").alias("later"))
+             .count().collect())
+    mapping = _stitch([(r["block"], r["earlier"], r["later"], r["count"]) for r in links])
     spark = originals.sparkSession
     final = labels.where("not warm").select("id", "label")
     if mapping:
@@ -169,24 +170,18 @@ def cluster_stories(originals: Any, options: ClusterOptions | None = None,
     return final, backends[0]
 
 
-def _union(links: list[tuple[int, str, str]]) -> dict[str, str]:
-    """Union-find over story ids linked through warm-up articles; each group is named by its earliest block's story."""
-    parent: dict[str, str] = {}
-    rank: dict[str, tuple[int, str]] = {}  # (block, id): the smaller names the group
+def _stitch(links: list[tuple[int, str, str, int]]) -> dict[str, str]:
+    """Map each story of a later block to the earlier block's story holding most of its warm-up articles.
 
-    def find(x: str) -> str:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    for block, earlier, later in links:
-        rank.setdefault(earlier, (block, earlier))
-        rank.setdefault(later, (block + 1, later))
-        ra, rb = find(earlier), find(later)
-        if ra != rb:
-            keep, drop = (ra, rb) if rank[ra] <= rank[rb] else (rb, ra)
-            parent[drop] = keep
-    return {x: find(x) for x in rank if find(x) != x}
+    Links go one way, later to earlier: the earlier block placed the warm-up articles with its whole
+    past, the replay with one window of it, so two stories the earlier block kept apart stay apart
+    even when the replay put their articles together (joining both would over-merge, more so the more
+    stories are open at once). Chains across blocks resolve to the first block's story.
+    """
+    best: dict[str, tuple[int, str]] = {}  # later story -> (its block, the earlier story it continues)
+    for block, earlier, later, _ in sorted(links, key=lambda x: (x[2], -x[3], x[1])):  # most shared, then smallest id
+        best.setdefault(later, (block, earlier))
+    mapping: dict[str, str] = {}
+    for later, (_, earlier) in sorted(best.items(), key=lambda kv: kv[1][0]):  # earlier blocks first
+        mapping[later] = mapping.get(earlier, earlier)
+    return mapping
