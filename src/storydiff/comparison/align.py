@@ -153,10 +153,11 @@ def group_pairs(pairs: Sequence[Pair]) -> list[list[Pair]]:
     group_of: dict[tuple[str, int], int] = {}
     members: dict[int, set[tuple[str, int]]] = {}
     links: dict[int, list[Pair]] = {}
+    next_id = 0  # never reused: merged groups leave gaps, so the count of live groups is no fresh id
     for p in sorted(pairs, key=lambda p: -p.score):
         ga, gb = group_of.get(p.a), group_of.get(p.b)
         if ga is None and gb is None:
-            gid = len(members)
+            gid, next_id = next_id, next_id + 1
             members[gid], links[gid] = {p.a, p.b}, [p]
             group_of[p.a] = group_of[p.b] = gid
             continue
