@@ -18,6 +18,15 @@ OLD_MARK = ".old-"
 MAX_MESSAGE = 300  # characters of a Spark error kept in the one-line message  # the previous OUTPUT while the new one is renamed into place
 
 
+def local_driver_memory() -> str:
+    """Heap for a local[*] run, whose one JVM is driver and executor: half the RAM (Spark's 1g runs out near 1M articles)."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "1g"
+    return f"{max(1, min(ram // 2**31, 64))}g"
+
+
 def spark_session(master: str | None = None, app: str = "storydiff", conf: dict[str, str] | None = None) -> Any:
     """A SparkSession (the running one when there is one: spark-submit, tests); quiet console, Arrow on."""
     try:
@@ -33,6 +42,7 @@ def spark_session(master: str | None = None, app: str = "storydiff", conf: dict[
     if master:
         builder = builder.master(master)
     settings = {
+        **({"spark.driver.memory": local_driver_memory()} if (master or "local").startswith("local") else {}),
         "spark.ui.showConsoleProgress": "false",
         "spark.ui.enabled": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
