@@ -150,6 +150,11 @@ def get_embedder(name: str = "auto") -> Embedder:
         return emb
 
 
+def new_embedder(name: str) -> Embedder:
+    """A fresh embedder by name, not shared through the cache (a forked worker must not reuse its parent's)."""
+    return _load(name)
+
+
 def _load(name: str) -> Embedder:
     if name == "minilm":  # the ONNX export when set-up built it, else sentence-transformers
         try:

@@ -49,6 +49,8 @@ WINDOW_PER_WORKER = 6  # tasks in flight per worker (keeps workers busy while th
 LOOKUP_SIZE = 512  # raw inputs checked against the store at once
 MIN_PARALLEL = 16  # below this many inputs, extraction runs in-process (no pool start-up)
 ID_HASH_CHARS = 16  # hex characters of the content hash in an article id
+EMBED_CHUNK = 8  # texts per embedding task sent to a worker (MiniLM's fastest batch on one thread)
+POOLED_MODELS = frozenset({"minilm-l6-v2.onnx.v1", "minilm-l6-v2.st.v1"})  # models dear enough to run on the workers
 INPUT_TIMEOUT_S = 120.0  # seconds one input may take to extract before its worker is killed
 PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal sent to the worker when its parent dies
 
@@ -210,6 +212,7 @@ def _worker_init() -> None:
     import sys
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.setdefault("STORYDIFF_ONNX_THREADS", "1")  # one inference thread per worker: the workers share the cores
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -232,6 +235,57 @@ def _extract_many(items: Sequence[RawInput]) -> list[Article | InputFailure]:
         except Exception as exc:  # noqa: BLE001 - untrusted input must not stop the batch
             out.append(InputFailure(item.source, f"extraction failed ({type(exc).__name__}: {exc})"[:300]))
     return out
+
+
+_WORKER_MODELS: dict[tuple[int, str], Any] = {}  # (pid, backend) -> embedder loaded in this worker
+
+
+def _embed_texts(backend: str, texts: list[str]) -> tuple[str, Any]:
+    """Worker task: embed texts with the named backend (loaded once per worker process)."""
+    from storydiff.analyze.embed import new_embedder
+
+    key = (os.getpid(), backend)  # keyed by pid: a worker forked later must not use its parent's session
+    if key not in _WORKER_MODELS:
+        _WORKER_MODELS[key] = new_embedder(backend)
+    model = _WORKER_MODELS[key]
+    return model.name, model.encode(texts)
+
+
+class PooledEmbedder:
+    """The story model run on the ingest workers, a few texts per task, with the main process's copy as fallback.
+
+    Embedding is ingest's dearest step; run in the main process it leaves the workers waiting while
+    it places a batch. Texts are sorted by length before they are cut into tasks (less padding).
+    """
+
+    def __init__(self, local: Any, backend: str, pool: _Workers) -> None:
+        self.name: str = local.name
+        self._local = local
+        self._backend = backend
+        self._pool = pool
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        """Embed texts on the workers (in order); a task that fails is redone here."""
+        import numpy as np
+
+        if self._pool.in_process or len(texts) <= EMBED_CHUNK:
+            return self._local.encode(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        tasks = [(rows, self._pool.executor.submit(_embed_texts, self._backend, [texts[i] for i in rows]))
+                 for rows in _chunks(order, EMBED_CHUNK)]
+        out: Any = None
+        for rows, fut in tasks:
+            try:
+                name, vecs = fut.result(timeout=self._pool.chunk_timeout)
+                if name != self.name:
+                    raise ValueError(f"a worker loaded {name}")
+            except Exception:  # noqa: BLE001 - a dead or odd worker costs only speed
+                vecs = self._local.encode([texts[i] for i in rows])
+            vecs = np.asarray(vecs, dtype=np.float32)
+            if out is None:
+                out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+            out[rows] = vecs
+        return out
 
 
 class _InProcess(Executor):
@@ -273,6 +327,8 @@ class _Run:
         self.created: set[str] = set()
         self.grown: set[str] = set()
         self.committed = store.counts()["inputs"]  # raw inputs committed so far, by any run
+        self.pool: _Workers | None = None  # the extraction workers (the placer may embed on them)
+        self.pooled = False  # whether the placer was offered the workers
 
     def fail(self, failure: InputFailure, count_read: bool) -> None:
         if failure.error:
@@ -329,6 +385,11 @@ class _Run:
             return
         ordered = sorted(new.values(), key=lambda p: time_key(p[1].published))
         articles = [art for _, art in ordered]
+        if self.pool is not None and not self.pooled:
+            self.pooled = True
+            embed_on = getattr(self.placer, "embed_on", None)
+            if embed_on:
+                embed_on(self.pool)
         many = getattr(self.placer, "place_many", None)
         placements = list(many(articles)) if many else [self.placer.place(a) for a in articles]
         merges = list(self.placer.merges()) if hasattr(self.placer, "merges") else []
@@ -404,6 +465,7 @@ class _Lazy:
 def _ingest(paths: list[str | os.PathLike[str]], store: Store, options: IngestOptions, run: _Run, workers: int,
             small: bool, started: float) -> IngestSummary:
     pool = _Workers(workers, in_process=workers == 1 or small)
+    run.pool = pool
     try:
         raws = run.fresh(iter_inputs(paths, options.sources))
         held: list[tuple[float, int, RawInput, Article]] = []  # a heap, oldest publication first
@@ -610,6 +672,12 @@ class StoryPlacer:
                                      similarity=dup.similarity, edits=edits))
             self._story_of[art.id] = out[-1].story_id
         return out
+
+    def embed_on(self, pool: _Workers) -> None:
+        """Run the story model on the ingest workers when it is one worth sending there."""
+        model = self.clusterer.embedder
+        if model.name in POOLED_MODELS and not pool.in_process:
+            self.clusterer.use_embedder(PooledEmbedder(model, "minilm", pool))
 
     def place(self, article: Article) -> Placement:
         """Place one article."""

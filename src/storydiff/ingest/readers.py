@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from storydiff.model import Article
 MAX_BYTES = 20_000_000  # bytes; larger files are refused (untrusted input)
 BINARY_SNIFF_BYTES = 8192  # bytes inspected for NUL / control characters
 BINARY_CONTROL_RATIO = 0.05  # share of control characters that marks a file as binary
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")  # control characters other than \t \n \v \f \r
 MAX_FIELD_CHARS = 5_000_000  # characters in one record field
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
@@ -52,7 +54,7 @@ def decode_bytes(data: bytes, source: str) -> str:
             raise InputError(source, "binary file or unknown text encoding") from None
         text = str(best)
     sample = text[:BINARY_SNIFF_BYTES]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f\v")
+    controls = len(_CONTROL.findall(sample))
     if sample and controls / len(sample) > BINARY_CONTROL_RATIO:
         raise InputError(source, "binary file (control characters), not article text")
     return text

@@ -44,7 +44,8 @@ class ClusterOptions:
     z_per_day: float = 2.0  # sd taken off per day apart beyond the grace (a day costs 1 sd, 3 days 5 sd)
     active_days: float = 7.0  # stories idle longer than this are closed: no article joins them
     max_active: int = 50_000  # most stories kept open when articles carry no time (oldest closed first)
-    lead_words: int = 60  # words of the body embedded after the title
+    lead_words: int = 60  # words of the body read for shared names (and embedded when there is no title)
+    embed_words: int = 0  # words of the body embedded after the title (each word costs the model ~1/15 of a title)
 
 
 @dataclass(slots=True)
@@ -133,9 +134,23 @@ class StoryClusterer:
         return [self.place(a, v, observed=True).story_id for a, v in zip(articles, vectors, strict=True)]
 
     def embed(self, articles: Sequence[Article]) -> np.ndarray:
-        """Embed title + lead of each article with the configured backend."""
-        texts = [lead(a, self.options.lead_words) for a in articles]
+        """Embed each article's title (+ `embed_words` of lead), or its lead when it has no title."""
+        opts = self.options
+        texts = [lead(a, opts.embed_words if a.title.strip() else opts.lead_words) for a in articles]
         return np.asarray(self._embedder.encode(texts), dtype=np.float32)
+
+    def use_embedder(self, embedder: Any) -> None:
+        """Embed with another runtime of the same model from now on (e.g. one that runs in worker processes)."""
+        from storydiff.analyze.embed import same_vectors
+
+        if not same_vectors(embedder.name, self.backend):
+            raise UsageError(f"embedder {embedder.name} does not give the vectors of {self.backend}")
+        self._embedder = embedder
+
+    @property
+    def embedder(self) -> Any:
+        """The embedder in use (its `name` is the saved backend)."""
+        return self._embedder
 
     def resolve(self, story_id: str) -> str:
         """The story a (possibly merged) story id now belongs to."""
