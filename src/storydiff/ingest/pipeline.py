@@ -45,11 +45,12 @@ MAX_BATCH_SIZE = 16_384  # articles; batches double up to this as the store grow
 BATCH_GROWTH = 8  # a batch doubles while under 1/8 of the inputs committed (the saved stories state grows with them)
 REORDER_WINDOW = 4096  # articles held back and sorted by time before placing (inputs are rarely in order)
 CHUNK_SIZE = 8  # raw inputs per task sent to a worker process (amortises pickling)
-WINDOW_PER_WORKER = 6  # tasks in flight per worker (keeps workers busy while the main process writes)
+WINDOW_PER_WORKER = 32  # tasks in flight per worker (keeps workers busy while the main process writes)
 LOOKUP_SIZE = 512  # raw inputs checked against the store at once
 MIN_PARALLEL = 16  # below this many inputs, extraction runs in-process (no pool start-up)
 ID_HASH_CHARS = 16  # hex characters of the content hash in an article id
 EMBED_CHUNK = 8  # texts per embedding task sent to a worker (MiniLM's fastest batch on one thread)
+EMBED_GROUP = 64  # new stories' texts sent at once, sorted by length within (while copies are still sought)
 POOLED_MODELS = frozenset({"minilm-l6-v2.onnx.v1", "minilm-l6-v2.st.v1"})  # models dear enough to run on the workers
 INPUT_TIMEOUT_S = 120.0  # seconds one input may take to extract before its worker is killed
 PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal sent to the worker when its parent dies
@@ -266,26 +267,35 @@ class PooledEmbedder:
 
     def encode(self, texts: Sequence[str]) -> Any:
         """Embed texts on the workers (in order); a task that fails is redone here."""
+        return self.submit(texts)()
+
+    def submit(self, texts: Sequence[str]) -> Callable[[], Any]:
+        """Start embedding texts on the workers; the returned function waits for the vectors (in order)."""
         import numpy as np
 
-        if self._pool.in_process or len(texts) <= EMBED_CHUNK:
-            return self._local.encode(texts)
+        texts = list(texts)
+        if self._pool.in_process or len(texts) < EMBED_CHUNK:
+            return lambda: self._local.encode(texts)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         tasks = [(rows, self._pool.executor.submit(_embed_texts, self._backend, [texts[i] for i in rows]))
                  for rows in _chunks(order, EMBED_CHUNK)]
-        out: Any = None
-        for rows, fut in tasks:
-            try:
-                name, vecs = fut.result(timeout=self._pool.chunk_timeout)
-                if name != self.name:
-                    raise ValueError(f"a worker loaded {name}")
-            except Exception:  # noqa: BLE001 - a dead or odd worker costs only speed
-                vecs = self._local.encode([texts[i] for i in rows])
-            vecs = np.asarray(vecs, dtype=np.float32)
-            if out is None:
-                out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
-            out[rows] = vecs
-        return out
+
+        def collect() -> Any:
+            out: Any = None
+            for rows, fut in tasks:
+                try:
+                    name, vecs = fut.result(timeout=self._pool.chunk_timeout)
+                    if name != self.name:
+                        raise ValueError(f"a worker loaded {name}")
+                except Exception:  # noqa: BLE001 - a dead or odd worker costs only speed
+                    vecs = self._local.encode([texts[i] for i in rows])
+                vecs = np.asarray(vecs, dtype=np.float32)
+                if out is None:
+                    out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+                out[rows] = vecs
+            return out
+
+        return collect
 
 
 class _InProcess(Executor):
@@ -652,9 +662,27 @@ class StoryPlacer:
 
     def place_many(self, articles: Sequence[Article]) -> list[Placement]:
         """Place a batch (already in time order): copies take their original's story; the rest are clustered."""
-        copies = {i: dup for i, art in enumerate(articles) if (dup := self.dedupe.add(art)) is not None}
-        independent = [a for i, a in enumerate(articles) if i not in copies]
-        stories = iter(self.clusterer.add_many(independent))
+        import numpy as np
+
+        submit = getattr(self.clusterer.embedder, "submit", None)
+        copies: dict[int, Any] = {}
+        independent: list[Article] = []
+        waiting: list[Callable[[], Any]] = []  # embeddings started on the workers while copies are sought
+        for i, art in enumerate(articles):
+            dup = self.dedupe.add(art)
+            if dup is not None:
+                copies[i] = dup
+                continue
+            independent.append(art)
+            if submit and len(independent) % EMBED_GROUP == 0:
+                waiting.append(submit([self.clusterer.embed_text(a) for a in independent[-EMBED_GROUP:]]))
+        vectors = None
+        if submit and independent:
+            rest = independent[len(waiting) * EMBED_GROUP :]
+            if rest:
+                waiting.append(submit([self.clusterer.embed_text(a) for a in rest]))
+            vectors = np.concatenate([collect() for collect in waiting])
+        stories = iter(self.clusterer.add_many(independent, vectors))
         if independent:
             self.clusterer.consolidate()  # merges go to drain_merges(), which the batch writes
         wanted = {d.duplicate_of for d in copies.values()} - set(self._story_of)

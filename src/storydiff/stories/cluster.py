@@ -124,9 +124,12 @@ class StoryClusterer:
         story_id = self._stories[row].id if new else self._merge_from(row)
         return Placed(article.id, story_id, new, score)
 
-    def add_many(self, articles: Sequence[Article]) -> list[str]:
-        """Place articles in the order given (sort by time first) with one batched embedding call."""
-        vectors = self.embed(articles)
+    def add_many(self, articles: Sequence[Article], vectors: np.ndarray | None = None) -> list[str]:
+        """Place articles in the order given (sort by time first) with one batched embedding call.
+
+        `vectors` (one per article, from `embed_text` through this clusterer's model) skips that call.
+        """
+        vectors = self.embed(articles) if vectors is None else np.asarray(vectors, dtype=np.float32)
         if len(vectors):
             self._ensure(vectors.shape[1])
             assert self._bg is not None
@@ -134,10 +137,13 @@ class StoryClusterer:
         return [self.place(a, v, observed=True).story_id for a, v in zip(articles, vectors, strict=True)]
 
     def embed(self, articles: Sequence[Article]) -> np.ndarray:
-        """Embed each article's title (+ `embed_words` of lead), or its lead when it has no title."""
+        """Embed articles as the clusterer sees them (see `embed_text`)."""
+        return np.asarray(self._embedder.encode([self.embed_text(a) for a in articles]), dtype=np.float32)
+
+    def embed_text(self, article: Article) -> str:
+        """What is embedded: the title (+ `embed_words` of the lead), or the lead when there is no title."""
         opts = self.options
-        texts = [lead(a, opts.embed_words if a.title.strip() else opts.lead_words) for a in articles]
-        return np.asarray(self._embedder.encode(texts), dtype=np.float32)
+        return lead(article, opts.embed_words if article.title.strip() else opts.lead_words)
 
     def use_embedder(self, embedder: Any) -> None:
         """Embed with another runtime of the same model from now on (e.g. one that runs in worker processes)."""

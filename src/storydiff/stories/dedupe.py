@@ -45,6 +45,10 @@ class DedupeOptions:
         """Whether a pair with this estimated Jaccard and containment is a copy (the verdict on every path)."""
         return jaccard >= self.min_jaccard or containment >= self.min_containment
 
+    def copies(self, jaccard: np.ndarray, containment: np.ndarray) -> np.ndarray:
+        """`is_copy` over arrays of pairs."""
+        return (jaccard >= self.min_jaccard) | (containment >= self.min_containment)
+
 
 @dataclass(frozen=True, slots=True)
 class Edits:
@@ -154,8 +158,11 @@ class DedupeIndex:
     def __init__(self, options: DedupeOptions | None = None) -> None:
         self.options = options or DedupeOptions()
         self._lsh = MinHashLSH(threshold=self.options.lsh_threshold, num_perm=NUM_PERM)
-        self._sigs: dict[str, np.ndarray] = {}  # article id -> MinHash hash values
+        self._sigs: dict[str, np.ndarray] = {}  # article id -> MinHash hash values (a row of _matrix)
         self._sizes: dict[str, int] = {}  # article id -> number of shingles
+        self._rows: dict[str, int] = {}  # article id -> its row in _matrix and _size_array
+        self._matrix = np.zeros((0, NUM_PERM), dtype=np.uint32)  # every signature, for one-shot candidate checks
+        self._size_array = np.zeros(0, dtype=np.float64)
         self._exact: dict[str, str] = {}  # normalised-body hash -> first article with it
         self._root: dict[str, str] = {}  # copy id -> first-seen article of its group
         self._articles: dict[str, tuple[str, str]] = {}  # first-seen id -> (title, body) for edit diffs
@@ -223,27 +230,32 @@ class DedupeIndex:
     def _insert(self, article_id: str, hashvalues: np.ndarray, size: int) -> None:
         sig = _minhash(hashvalues)
         self._lsh.insert(article_id, sig)
-        self._sigs[article_id] = hashvalues
+        row = len(self._rows)
+        if row >= len(self._matrix):  # grow by doubling
+            cap = max(256, 2 * len(self._matrix))
+            self._matrix = np.vstack([self._matrix, np.zeros((cap - len(self._matrix), NUM_PERM), np.uint32)])
+            self._size_array = np.concatenate([self._size_array, np.zeros(cap - len(self._size_array))])
+        self._matrix[row] = hashvalues
+        self._size_array[row] = size
+        self._rows[article_id] = row
+        self._sigs[article_id] = self._matrix[row]
         self._sizes[article_id] = size
 
     def _match(self, article: Article, hashvalues: np.ndarray, size: int) -> Duplicate | None:
         """The best verified copy candidate among what LSH proposes."""
-        opts = self.options
-        best: tuple[float, float, str, float] | None = None
         cands = list(self._lsh.query(_minhash(hashvalues)))
         if not cands:
             return None
-        # all candidates at once: a page of one template can draw hundreds of them
-        jacs = (np.stack([self._sigs[c] for c in cands]) == hashvalues).mean(axis=1).tolist()
-        for cand, jac in zip(cands, jacs, strict=True):
-            cont = containment(jac, self._sizes[cand], size)
-            if opts.is_copy(jac, cont):
-                rank = (max(jac, cont), jac, cand, cont)
-                if best is None or rank > best:
-                    best = rank
-        if best is None:
+        # all candidates at once: pages sharing stock paragraphs can draw hundreds of them
+        rows = np.fromiter((self._rows[c] for c in cands), dtype=np.int64, count=len(cands))
+        jacs = (self._matrix[rows] == hashvalues).mean(axis=1)
+        sizes = self._size_array[rows]
+        conts = np.minimum(1.0, jacs * (sizes + size) / ((1 + jacs) * np.minimum(sizes, size)))
+        hits = np.flatnonzero(self.options.copies(jacs, conts))
+        if not len(hits):
             return None
-        _, jac, cand, cont = best
+        _, jac, cand, cont = max((max(float(jacs[i]), float(conts[i])), float(jacs[i]), cands[i], float(conts[i]))
+                                 for i in hits)
         return self._duplicate(article, self._root.get(cand, cand), jac, cont)
 
     def _duplicate(self, article: Article, original: str, jac: float, cont: float) -> Duplicate:
