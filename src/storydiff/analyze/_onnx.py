@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,7 +58,19 @@ class OnnxMiniLMEmbedder:
         threads = os.environ.get(THREADS_ENV, "")
         if threads.isdigit():  # ingest's worker processes run one thread each
             opts.intra_op_num_threads = int(threads)
-        self._session = ort.InferenceSession(str(path / "model.onnx"), opts, providers=["CPUExecutionProvider"])
+        self._model_file, self._opts = str(path / "model.onnx"), opts
+        self._session: ort.InferenceSession | None = None  # loaded on first use (ingest embeds on its workers)
+        self._lock = threading.Lock()
+
+    def _run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        if self._session is None:
+            import onnxruntime as ort
+
+            with self._lock:
+                if self._session is None:
+                    self._session = ort.InferenceSession(self._model_file, self._opts,
+                                                         providers=["CPUExecutionProvider"])
+        return self._session.run(None, feeds)[0]  # type: ignore[no-any-return]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts: tokenize, run the encoder with mean pooling, L2-normalise (as sentence-transformers)."""
@@ -69,7 +82,7 @@ class OnnxMiniLMEmbedder:
             ids = np.asarray([e.ids for e in encs], dtype=np.int64)
             mask = np.asarray([e.attention_mask for e in encs], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            out[rows] = self._session.run(None, feeds)[0]
+            out[rows] = self._run(feeds)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return out / norms

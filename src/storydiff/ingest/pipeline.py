@@ -265,6 +265,12 @@ class PooledEmbedder:
         self._backend = backend
         self._pool = pool
 
+    def warm_up(self) -> None:
+        """Have each worker load the model now, between extractions, rather than at the first batch."""
+        if not self._pool.in_process:
+            for _ in range(self._pool.workers):
+                self._pool.executor.submit(_embed_texts, self._backend, ["warm-up"])
+
     def encode(self, texts: Sequence[str]) -> Any:
         """Embed texts on the workers (in order); a task that fails is redone here."""
         return self.submit(texts)()
@@ -395,11 +401,7 @@ class _Run:
             return
         ordered = sorted(new.values(), key=lambda p: time_key(p[1].published))
         articles = [art for _, art in ordered]
-        if self.pool is not None and not self.pooled:
-            self.pooled = True
-            embed_on = getattr(self.placer, "embed_on", None)
-            if embed_on:
-                embed_on(self.pool)
+        self.offer_pool()
         many = getattr(self.placer, "place_many", None)
         placements = list(many(articles)) if many else [self.placer.place(a) for a in articles]
         merges = list(self.placer.merges()) if hasattr(self.placer, "merges") else []
@@ -421,6 +423,14 @@ class _Run:
         if self.on_placed:
             self.on_placed(len(pairs))
         self.added += len(rows)
+
+    def offer_pool(self) -> None:
+        """Let the placer embed on the extraction workers (once; this builds a lazy placer)."""
+        if self.pool is not None and not self.pooled:
+            self.pooled = True
+            embed_on = getattr(self.placer, "embed_on", None)
+            if embed_on:
+                embed_on(self.pool)
 
     def summary(self, seconds: float) -> IngestSummary:
         placed = self.created or self.grown  # (a lazy placer is not built just to resolve nothing)
@@ -487,6 +497,8 @@ def _ingest(paths: list[str | os.PathLike[str]], store: Store, options: IngestOp
                     run.fail(result, count_read=True)
                     continue
                 arrived += 1
+                if arrived == 1:
+                    run.offer_pool()  # the stories stage loads while the workers extract, not after
                 heapq.heappush(held, (time_key(result.published), arrived, raw, result))
                 run._tick(1)
                 # checked at every article (not every chunk), so which articles share a batch does not
@@ -705,7 +717,9 @@ class StoryPlacer:
         """Run the story model on the ingest workers when it is one worth sending there."""
         model = self.clusterer.embedder
         if model.name in POOLED_MODELS and not pool.in_process:
-            self.clusterer.use_embedder(PooledEmbedder(model, "minilm", pool))
+            pooled = PooledEmbedder(model, "minilm", pool)
+            self.clusterer.use_embedder(pooled)
+            pooled.warm_up()
 
     def place(self, article: Article) -> Placement:
         """Place one article."""
