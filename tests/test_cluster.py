@@ -124,3 +124,13 @@ def test_public_api_is_exported() -> None:
 
     assert stories.__all__ == sorted(stories.__all__)
     assert all(hasattr(stories, name) for name in stories.__all__)
+
+
+def test_the_title_is_embedded_and_the_lead_stands_in_when_there_is_none() -> None:
+    clusterer = StoryClusterer(embedder=FakeEmbedder())
+    titled = Article(id="t", title="Harbour fire closes port", body="Crews fought the blaze overnight.")
+    untitled = Article(id="u", title="", body="Crews fought the blaze overnight at the harbour.")
+    assert clusterer.embed_text(titled) == "Harbour fire closes port"
+    assert clusterer.embed_text(untitled) == "Crews fought the blaze overnight at the harbour."
+    longer = StoryClusterer(ClusterOptions(embed_words=3), embedder=FakeEmbedder())
+    assert longer.embed_text(titled) == "Harbour fire closes port. Crews fought the"

@@ -18,6 +18,9 @@ from storydiff.errors import StoreError
 from storydiff.ingest.pipeline import (
     IngestOptions,
     Placement,
+    PooledEmbedder,
+    StoryPlacer,
+    _Workers,
     content_id,
     count_inputs,
     ingest,
@@ -228,3 +231,67 @@ def test_one_bad_record_is_named_and_the_rest_goes_in(tmp_path: Path) -> None:
     urls = {s.article.url for s in store.articles()}
     assert {"https://a.example/1", "https://b.example/2"} <= urls and {g["url"] for g in good} <= urls
     assert ingest([crawl, feed], store, ONE_WORKER, placer=KeywordPlacer()).added == 0
+
+
+def _titles(datasets_dir: Path, n: int) -> list[dict[str, str]]:
+    with (datasets_dir / "allsides-roundups" / "articles.jsonl").open(encoding="utf-8") as fh:
+        return [json.loads(line) for _, line in zip(range(n), fh, strict=False)]
+
+
+def test_the_story_model_runs_on_the_workers_with_the_same_vectors(datasets_dir: Path) -> None:
+    """Titles embedded by the worker processes come back in order and equal the main process's vectors."""
+    from storydiff.analyze.embed import get_embedder
+
+    local = get_embedder("minilm")
+    texts = [row["title"] for row in _titles(datasets_dir, 40)]
+    pool = _Workers(2, in_process=False)
+    try:
+        pooled = PooledEmbedder(local, "minilm", pool)
+        remote = pooled.encode(texts)
+    finally:
+        pool.shutdown()
+    assert remote.shape == (40, 384)
+    assert float((remote * local.encode(texts)).sum(axis=1).min()) > 0.99999
+
+
+def _dying_embed(backend, texts):  # type: ignore[no-untyped-def]
+    """Kill the worker process mid-embedding, as a crash inside the runtime would."""
+    os._exit(1)
+
+
+def test_a_worker_dying_while_embedding_costs_only_speed(datasets_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storydiff.analyze.embed import get_embedder
+
+    monkeypatch.setattr("storydiff.ingest.pipeline._embed_texts", _dying_embed)
+    local = get_embedder("minilm")
+    texts = [row["title"] for row in _titles(datasets_dir, 20)]
+    pool = _Workers(2, in_process=False)
+    try:
+        pooled = PooledEmbedder(local, "minilm", pool)
+        first = pooled.encode(texts)  # the workers die under it
+        second = pooled.encode(texts)  # the pool is broken now: submitting fails, embedded here
+    finally:
+        pool.shutdown()
+    expected = local.encode(texts)
+    for vectors in (first, second):
+        assert float((vectors * expected).sum(axis=1).min()) > 0.99999
+
+
+def test_parallel_ingest_finds_the_stories_a_one_process_ingest_finds(datasets_dir: Path, tmp_path: Path) -> None:
+    """The default stories stage on two workers (model on the workers) and in one process agree."""
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in _titles(datasets_dir, 120)), encoding="utf-8")
+
+    def stories(workers: int) -> set[frozenset[str]]:
+        store = Store(tmp_path / f"w{workers}.duckdb")
+        placer = StoryPlacer(store)
+        summary = ingest([feed], store, IngestOptions(workers=workers), placer=placer)
+        assert summary.added == 120
+        assert isinstance(placer.clusterer.embedder, PooledEmbedder) == (workers > 1)
+        groups: dict[str | None, set[str]] = {}
+        for row in store.articles():
+            groups.setdefault(row.story_id, set()).add(row.article.url)
+        return {frozenset(g) for g in groups.values()}
+
+    one, two = stories(1), stories(2)
+    assert one == two and len(one) < 120

@@ -10,6 +10,7 @@ and a re-run completes it without duplicates. Articles are held back in a window
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import heapq
 import json
@@ -268,8 +269,9 @@ class PooledEmbedder:
     def warm_up(self) -> None:
         """Have each worker load the model now, between extractions, rather than at the first batch."""
         if not self._pool.in_process:
-            for _ in range(self._pool.workers):
-                self._pool.executor.submit(_embed_texts, self._backend, ["warm-up"])
+            with contextlib.suppress(BrokenProcessPool, RuntimeError):
+                for _ in range(self._pool.workers):
+                    self._pool.executor.submit(_embed_texts, self._backend, ["warm-up"])
 
     def encode(self, texts: Sequence[str]) -> Any:
         """Embed texts on the workers (in order); a task that fails is redone here."""
@@ -283,8 +285,11 @@ class PooledEmbedder:
         if self._pool.in_process or len(texts) < EMBED_CHUNK:
             return lambda: self._local.encode(texts)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        tasks = [(rows, self._pool.executor.submit(_embed_texts, self._backend, [texts[i] for i in rows]))
-                 for rows in _chunks(order, EMBED_CHUNK)]
+        try:
+            tasks = [(rows, self._pool.executor.submit(_embed_texts, self._backend, [texts[i] for i in rows]))
+                     for rows in _chunks(order, EMBED_CHUNK)]
+        except (BrokenProcessPool, RuntimeError):  # the pool died (extraction restarts it): embed here
+            return lambda: self._local.encode(texts)
 
         def collect() -> Any:
             out: Any = None
