@@ -1,4 +1,4 @@
-"""MiniLM on ONNX Runtime: exported once at set-up from the packaged weights, run without torch."""
+"""MiniLM on ONNX Runtime: exported once at set-up from the packaged weights (and quantised to int8), run without torch."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ ONNX_OPSET = 17  # ONNX operator set of the export (LayerNormalization is native
 ONNX_BATCH = 8  # texts per inference call, sorted by length (small batches stay in cache: ~30 % less CPU than 64)
 THREADS_ENV = "STORYDIFF_ONNX_THREADS"  # threads per inference (unset: one per core)
 MIN_COSINE = 0.999  # the export must match sentence-transformers this closely on the check sentences
+INT8_FILE = "model-int8.onnx"  # the export with int8 weights (per channel), next to model.onnx
+INT8_MIN_COSINE = 0.97  # the int8 model must stay this close to the float one on the check sentences
 CHECK_SENTENCES = (
     "Ukraine's foreign minister spoke with his Chinese counterpart by phone on Tuesday.",
     "Fed keeps interest rates unchanged, signals two cuts later this year",
@@ -38,11 +40,12 @@ class OnnxMiniLMEmbedder:
     """all-MiniLM-L6-v2 on ONNX Runtime: the same vectors as sentence-transformers, no torch import."""
 
     name = "minilm-l6-v2.onnx.v1"
+    model_file = "model.onnx"
 
     def __init__(self, path: Path | None = None) -> None:
         path = path or onnx_path()
-        if not (path / "model.onnx").exists():
-            raise FileNotFoundError(f"no exported MiniLM at {path}: run  python -m storydiff.analyze.embed --build")
+        if not (path / self.model_file).exists():
+            raise FileNotFoundError(f"no {self.model_file} at {path}: run  python -m storydiff.analyze.embed --build")
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -58,7 +61,7 @@ class OnnxMiniLMEmbedder:
         threads = os.environ.get(THREADS_ENV, "")
         if threads.isdigit():  # ingest's worker processes run one thread each
             opts.intra_op_num_threads = int(threads)
-        self._model_file, self._opts = str(path / "model.onnx"), opts
+        self._model_file, self._opts = str(path / self.model_file), opts
         self._session: ort.InferenceSession | None = None  # loaded on first use (ingest embeds on its workers)
         self._lock = threading.Lock()
 
@@ -86,6 +89,43 @@ class OnnxMiniLMEmbedder:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return out / norms
+
+
+class OnnxMiniLMInt8Embedder(OnnxMiniLMEmbedder):
+    """The same export with int8 weights: ~1.4x faster on headlines, cosine to the float model ~0.99.
+
+    Its vectors are its own (a store clustered with it resumes only with it); story clustering
+    scores the same with it on both labelled sets (docs/stories.md), so the stories stage uses it.
+    """
+
+    name = "minilm-l6-v2.onnx-int8.v1"
+    model_file = INT8_FILE
+
+
+def quantize_onnx(path: Path | None = None) -> Path:
+    """Write the int8 model beside the float export (dynamic quantisation, per channel) and check it."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    path = path or onnx_path()
+    tmp = path / (INT8_FILE + ".tmp")
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantiser's advice to pre-process is for other model kinds
+    try:
+        # reduce_range: 7-bit weights, which CPUs without VNNI multiply without saturating
+        quantize_dynamic(str(path / "model.onnx"), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                         reduce_range=True)
+    finally:
+        root.setLevel(level)
+    tmp.replace(path / INT8_FILE)
+    cosine = (OnnxMiniLMInt8Embedder(path).encode(CHECK_SENTENCES)
+              * OnnxMiniLMEmbedder(path).encode(CHECK_SENTENCES)).sum(axis=1)
+    if float(cosine.min()) < INT8_MIN_COSINE:
+        (path / INT8_FILE).unlink()
+        raise RuntimeError(f"int8 MiniLM differs from the float export (cosine {cosine.min():.4f})")
+    return path / INT8_FILE
 
 
 def build_onnx(out: Path | None = None) -> Path:

@@ -11,7 +11,14 @@ from typing import Protocol
 
 import numpy as np
 
-from storydiff.analyze._onnx import OnnxMiniLMEmbedder, build_onnx, onnx_path
+from storydiff.analyze._onnx import (
+    INT8_FILE,
+    OnnxMiniLMEmbedder,
+    OnnxMiniLMInt8Embedder,
+    build_onnx,
+    onnx_path,
+    quantize_onnx,
+)
 from storydiff.errors import MissingExtraError, UsageError
 
 MODEL2VEC_DIMS = 256  # PCA dimensions of the distilled static model (speed vs. quality)
@@ -127,7 +134,16 @@ def same_vectors(a: str, b: str) -> bool:
     return a == b or SAME_VECTORS.get(a, a) == SAME_VECTORS.get(b, b)
 
 
-BACKENDS = ("minilm", "model2vec", "hashing")
+BACKENDS = ("minilm-int8", "minilm", "model2vec", "hashing")
+_BACKEND_OF = {OnnxMiniLMInt8Embedder.name: "minilm-int8", OnnxMiniLMEmbedder.name: "minilm",
+               MiniLMEmbedder.name: "minilm", Model2VecEmbedder.name: "model2vec", HashingEmbedder.name: "hashing"}
+
+
+def backend_of(name: str) -> str | None:
+    """The backend (as `get_embedder` takes it) that produces vectors named `name`, if known."""
+    return _BACKEND_OF.get(name)
+
+
 _CACHE: dict[str, Embedder] = {}
 _LOCK = threading.Lock()
 
@@ -156,6 +172,11 @@ def new_embedder(name: str) -> Embedder:
 
 
 def _load(name: str) -> Embedder:
+    if name == "minilm-int8":
+        try:
+            return OnnxMiniLMInt8Embedder()
+        except (FileNotFoundError, ImportError) as exc:
+            raise UsageError(f"no int8 MiniLM ({exc})") from None
     if name == "minilm":  # the ONNX export when set-up built it, else sentence-transformers
         try:
             return OnnxMiniLMEmbedder()
@@ -169,7 +190,7 @@ def _load(name: str) -> Embedder:
 
 
 def build_models(force: bool = False) -> list[str]:
-    """Set-up step: distil the model2vec model and export MiniLM to ONNX, each unless already built."""
+    """Set-up step: distil the model2vec model, export MiniLM to ONNX and quantise it, each unless already built."""
     done = []
     target = model2vec_path()
     if (target / "config.json").exists() and not force:
@@ -181,6 +202,10 @@ def build_models(force: bool = False) -> list[str]:
         done.append(f"ONNX MiniLM already at {target}")
     else:
         done.append(f"ONNX MiniLM written to {build_onnx(target)}")
+    if (target / INT8_FILE).exists() and not force:
+        done.append(f"int8 MiniLM already at {target / INT8_FILE}")
+    else:
+        done.append(f"int8 MiniLM written to {quantize_onnx(target)}")
     return done
 
 

@@ -29,9 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--reorder-window", type=int, default=None, metavar="N",
                    help="articles held back and placed oldest first (default: 4096; 0 for inputs "
                    "already in time order)")
-    p.add_argument("--embedder", choices=("auto", "minilm", "model2vec", "hashing"), default=None,
-                   help="sentence embeddings for story clustering in a new store (default: auto = MiniLM "
-                   "when installed; model2vec is much faster); a store keeps the backend it was built with")
+    p.add_argument("--embedder", choices=("auto", "minilm-int8", "minilm", "model2vec", "hashing"), default=None,
+                   help="sentence embeddings of headlines for story clustering in a new store (default: auto = "
+                   "MiniLM with int8 weights when installed; minilm = float weights; model2vec is faster still); "
+                   "a store keeps the backend it was built with")
     p.add_argument("--published", metavar="YYYY-MM-DD", help="date to assume for inputs that carry none")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

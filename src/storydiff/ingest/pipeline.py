@@ -52,7 +52,8 @@ MIN_PARALLEL = 16  # below this many inputs, extraction runs in-process (no pool
 ID_HASH_CHARS = 16  # hex characters of the content hash in an article id
 EMBED_CHUNK = 8  # texts per embedding task sent to a worker (MiniLM's fastest batch on one thread)
 EMBED_GROUP = 64  # new stories' texts sent at once, sorted by length within (while copies are still sought)
-POOLED_MODELS = frozenset({"minilm-l6-v2.onnx.v1", "minilm-l6-v2.st.v1"})  # models dear enough to run on the workers
+POOLED_MODELS = {"minilm-l6-v2.onnx-int8.v1": "minilm-int8", "minilm-l6-v2.onnx.v1": "minilm",
+                 "minilm-l6-v2.st.v1": "minilm"}  # models dear enough to run on the workers -> their backend
 INPUT_TIMEOUT_S = 120.0  # seconds one input may take to extract before its worker is killed
 PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal sent to the worker when its parent dies
 
@@ -722,7 +723,7 @@ class StoryPlacer:
         """Run the story model on the ingest workers when it is one worth sending there."""
         model = self.clusterer.embedder
         if model.name in POOLED_MODELS and not pool.in_process:
-            pooled = PooledEmbedder(model, "minilm", pool)
+            pooled = PooledEmbedder(model, POOLED_MODELS[model.name], pool)
             self.clusterer.use_embedder(pooled)
             pooled.warm_up()
 

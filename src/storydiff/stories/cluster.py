@@ -36,7 +36,7 @@ HASHING_DIMS = 4096  # dimensions of the no-model fallback (every open story kee
 class ClusterOptions:
     """How articles are grouped into stories (thresholds in sd of unrelated-pair similarity)."""
 
-    backend: str = "auto"  # embedding backend: auto = MiniLM (ONNX, else torch), else model2vec, else hashing
+    backend: str = "auto"  # embedding backend: auto = MiniLM int8, else MiniLM (ONNX, else torch), model2vec, hashing
     join_z: float = 3.0  # an article joins a story this many sd above unrelated similarity
     merge_z: float = 3.5  # two stories' centroids this close merge into one
     name_weight: float = 1.0  # sd added when every name of the article is common in the story
@@ -233,8 +233,10 @@ class StoryClusterer:
         """Resume from `to_state` output; the backend must be the one that built it."""
         if state.get("version") != STATE_VERSION:
             raise UsageError(f"clusterer state version {state.get('version')!r} is not {STATE_VERSION}")
-        from storydiff.analyze.embed import same_vectors
+        from storydiff.analyze.embed import backend_of, same_vectors
 
+        if embedder is None and (saved := backend_of(state["backend"])):
+            embedder = load_embedder(saved)  # the backend that built it, whatever "auto" means here now
         self = cls(ClusterOptions(**state["options"]), embedder=embedder)
         if not same_vectors(self.backend, state["backend"]):
             raise UsageError(f"clusterer state was built with {state['backend']}, not {self.backend}: "
@@ -408,13 +410,21 @@ def _grow(arr: np.ndarray, rows: int, fill: float) -> np.ndarray:
 
 
 def load_embedder(backend: str) -> Any:
-    """The named embedder, or the no-model hashing fallback (at a size a centroid matrix can hold)."""
+    """The named embedder, or the no-model hashing fallback (at a size a centroid matrix can hold).
+
+    "auto" takes MiniLM with int8 weights first: it clusters as well as the float model on both
+    labelled sets at ~1.4x its speed (docs/stories.md).
+    """
     from storydiff.analyze.embed import HashingEmbedder, get_embedder
 
     if backend == "hashing":
         return HashingEmbedder(dims=HASHING_DIMS)
     try:
-        emb = get_embedder(backend)
+        emb = get_embedder("minilm-int8") if backend == "auto" else None
+    except (MissingExtraError, UsageError, ImportError, OSError):
+        emb = None
+    try:
+        emb = emb or get_embedder(backend)
     except (MissingExtraError, UsageError, ImportError, OSError):
         return HashingEmbedder(dims=HASHING_DIMS)
     return HashingEmbedder(dims=HASHING_DIMS) if emb.name == HashingEmbedder.name else emb
