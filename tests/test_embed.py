@@ -10,14 +10,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from storydiff.analyze._onnx import onnx_path
+from storydiff.analyze._onnx import INT8_FILE, OnnxMiniLMInt8Embedder, onnx_path
 from storydiff.analyze.embed import MiniLMEmbedder, OnnxMiniLMEmbedder, get_embedder, same_vectors
+from storydiff.model import Article
 from storydiff.stories._text import lead
 from storydiff.stories.cluster import ClusterOptions, StoryClusterer
 from storydiff.stories.datasets import read_allsides, read_uci_headlines
 
 needs_onnx = pytest.mark.skipif(not (onnx_path() / "model.onnx").exists(),
                                 reason="no ONNX export: run  python -m storydiff.analyze.embed --build")
+needs_int8 = pytest.mark.skipif(not (onnx_path() / INT8_FILE).exists(),
+                                reason="no int8 model: run  python -m storydiff.analyze.embed --build")
 
 
 @needs_onnx
@@ -66,3 +69,24 @@ def test_two_runtimes_of_one_model_share_a_saved_state() -> None:
 
 def test_get_embedder_caches_by_name() -> None:
     assert get_embedder("hashing") is get_embedder("hashing")
+
+
+@needs_int8
+def test_int8_model_stays_close_to_the_float_one(datasets_dir: Path) -> None:
+    uci, _ = read_uci_headlines(datasets_dir / "uci-news-stories" / "headlines.csv")
+    titles = [a.title for a in uci[::20]]
+    cosine = (OnnxMiniLMInt8Embedder().encode(titles) * OnnxMiniLMEmbedder().encode(titles)).sum(axis=1)
+    assert float(cosine.min()) >= 0.95 and float(cosine.mean()) >= 0.985
+    assert not same_vectors(OnnxMiniLMInt8Embedder.name, OnnxMiniLMEmbedder.name)  # its own vectors
+
+
+@needs_int8
+def test_stories_use_int8_and_a_store_resumes_with_the_model_that_built_it() -> None:
+    assert StoryClusterer().backend == OnnxMiniLMInt8Embedder.name
+    old = StoryClusterer(ClusterOptions(backend="minilm"))  # a store clustered with the float model
+    old.add(Article(id="a1", title="Harbour fire closes the port", body="", published="2031-03-01"))
+    state = old.to_state()
+    state["options"]["backend"] = "auto"  # as saved when "auto" meant the float model
+    resumed = StoryClusterer.from_state(state)
+    assert resumed.backend == OnnxMiniLMEmbedder.name
+    assert resumed.add(Article(id="a2", title="Port shut by harbour fire", body="", published="2031-03-01"))
