@@ -126,11 +126,16 @@ def test_public_api_is_exported() -> None:
     assert all(hasattr(stories, name) for name in stories.__all__)
 
 
-def test_the_title_is_embedded_and_the_lead_stands_in_when_there_is_none() -> None:
-    clusterer = StoryClusterer(embedder=FakeEmbedder())
+def test_a_transformer_embeds_the_title_and_a_static_model_the_lead_too() -> None:
+    class Transformer(FakeEmbedder):
+        contextual = True  # its cost grows with the words it reads
+
     titled = Article(id="t", title="Harbour fire closes port", body="Crews fought the blaze overnight.")
     untitled = Article(id="u", title="", body="Crews fought the blaze overnight at the harbour.")
-    assert clusterer.embed_text(titled) == "Harbour fire closes port"
-    assert clusterer.embed_text(untitled) == "Crews fought the blaze overnight at the harbour."
-    longer = StoryClusterer(ClusterOptions(embed_words=3), embedder=FakeEmbedder())
-    assert longer.embed_text(titled) == "Harbour fire closes port. Crews fought the"
+    dear = StoryClusterer(embedder=Transformer())
+    assert dear.embed_text(titled) == "Harbour fire closes port"
+    assert dear.embed_text(untitled) == "Crews fought the blaze overnight at the harbour."
+    cheap = StoryClusterer(embedder=FakeEmbedder())
+    assert cheap.embed_text(titled) == "Harbour fire closes port. Crews fought the blaze overnight."
+    assert StoryClusterer(ClusterOptions(embed_words=3), embedder=Transformer()).embed_text(titled) == (
+        "Harbour fire closes port. Crews fought the")

@@ -41,6 +41,7 @@ class OnnxMiniLMEmbedder:
 
     name = "minilm-l6-v2.onnx.v1"
     model_file = "model.onnx"
+    contextual = True  # a transformer: its cost grows with every token it reads
 
     def __init__(self, path: Path | None = None) -> None:
         path = path or onnx_path()

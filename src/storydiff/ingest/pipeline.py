@@ -263,6 +263,7 @@ class PooledEmbedder:
 
     def __init__(self, local: Any, backend: str, pool: _Workers) -> None:
         self.name: str = local.name
+        self.contextual: bool = getattr(local, "contextual", False)
         self._local = local
         self._backend = backend
         self._pool = pool

@@ -45,7 +45,9 @@ class ClusterOptions:
     active_days: float = 7.0  # stories idle longer than this are closed: no article joins them
     max_active: int = 50_000  # most stories kept open when articles carry no time (oldest closed first)
     lead_words: int = 60  # words of the body read for shared names (and embedded when there is no title)
-    embed_words: int = 0  # words of the body embedded after the title (each word costs the model ~1/15 of a title)
+    # words of the body embedded after the title; None: none for a transformer (each word costs it ~1/15
+    # of a headline), lead_words for a static model or the hashing fallback (words cost them nothing)
+    embed_words: int | None = None
 
 
 @dataclass(slots=True)
@@ -143,7 +145,12 @@ class StoryClusterer:
     def embed_text(self, article: Article) -> str:
         """What is embedded: the title (+ `embed_words` of the lead), or the lead when there is no title."""
         opts = self.options
-        return lead(article, opts.embed_words if article.title.strip() else opts.lead_words)
+        if not article.title.strip():
+            return lead(article, opts.lead_words)
+        words = opts.embed_words
+        if words is None:
+            words = 0 if getattr(self._embedder, "contextual", False) else opts.lead_words
+        return lead(article, words)
 
     def use_embedder(self, embedder: Any) -> None:
         """Embed with another runtime of the same model from now on (e.g. one that runs in worker processes)."""
