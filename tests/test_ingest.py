@@ -295,3 +295,16 @@ def test_parallel_ingest_finds_the_stories_a_one_process_ingest_finds(datasets_d
 
     one, two = stories(1), stories(2)
     assert one == two and len(one) < 120
+
+
+def test_a_placer_reused_by_a_later_run_embeds_on_that_run(datasets_dir: Path, tmp_path: Path) -> None:
+    rows = _titles(datasets_dir, 40)
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("".join(json.dumps(r) + "\n" for r in rows[:20]), encoding="utf-8")
+    second.write_text("".join(json.dumps(r) + "\n" for r in rows[20:]), encoding="utf-8")
+    store = Store(tmp_path / "s.duckdb")
+    placer = StoryPlacer(store)
+    assert ingest([first], store, IngestOptions(workers=2), placer=placer).added == 20
+    assert ingest([second], store, ONE_WORKER, placer=placer).added == 20  # the first run's pool is gone
+    model = placer.clusterer.embedder
+    assert not isinstance(model, PooledEmbedder) and model.name == placer.clusterer.backend

@@ -268,6 +268,11 @@ class PooledEmbedder:
         self._backend = backend
         self._pool = pool
 
+    @property
+    def local(self) -> Any:
+        """The main process's copy of the model."""
+        return self._local
+
     def warm_up(self) -> None:
         """Have each worker load the model now, between extractions, rather than at the first batch."""
         if not self._pool.in_process:
@@ -721,12 +726,15 @@ class StoryPlacer:
         return out
 
     def embed_on(self, pool: _Workers) -> None:
-        """Run the story model on the ingest workers when it is one worth sending there."""
+        """Run the story model on this run's workers when it is one worth sending there (else in-process)."""
         model = self.clusterer.embedder
+        model = getattr(model, "local", model)  # a placer reused by another run: unwrap the last pool
         if model.name in POOLED_MODELS and not pool.in_process:
             pooled = PooledEmbedder(model, POOLED_MODELS[model.name], pool)
             self.clusterer.use_embedder(pooled)
             pooled.warm_up()
+        else:
+            self.clusterer.use_embedder(model)
 
     def place(self, article: Article) -> Placement:
         """Place one article."""
