@@ -158,9 +158,7 @@ class DedupeIndex:
     def __init__(self, options: DedupeOptions | None = None) -> None:
         self.options = options or DedupeOptions()
         self._lsh = MinHashLSH(threshold=self.options.lsh_threshold, num_perm=NUM_PERM)
-        self._sigs: dict[str, np.ndarray] = {}  # article id -> MinHash hash values (a row of _matrix)
-        self._sizes: dict[str, int] = {}  # article id -> number of shingles
-        self._rows: dict[str, int] = {}  # article id -> its row in _matrix and _size_array
+        self._rows: dict[str, int] = {}  # article id -> its row in _matrix (MinHash values) and _size_array
         self._matrix = np.zeros((0, NUM_PERM), dtype=np.uint32)  # every signature, for one-shot candidate checks
         self._size_array = np.zeros(0, dtype=np.float64)
         self._exact: dict[str, str] = {}  # normalised-body hash -> first article with it
@@ -170,7 +168,7 @@ class DedupeIndex:
     def add(self, article: Article) -> Duplicate | None:
         """Index one article; return what it reprints (the group's first article), or None."""
         body = article.body.strip()
-        if not body or article.id in self._sigs or article.id in self._root:
+        if not body or article.id in self._rows or article.id in self._root:
             return None
         opts = self.options
         key = body_key(body)
@@ -205,8 +203,8 @@ class DedupeIndex:
         return {
             "version": STATE_VERSION,
             "options": {f: getattr(self.options, f) for f in DedupeOptions.__dataclass_fields__},
-            "sigs": {k: v.tolist() for k, v in self._sigs.items()},
-            "sizes": dict(self._sizes),
+            "sigs": {k: self._matrix[row].tolist() for k, row in self._rows.items()},
+            "sizes": {k: int(self._size_array[row]) for k, row in self._rows.items()},
             "exact": dict(self._exact),
             "root": dict(self._root),
             "articles": {k: list(v) for k, v in self._articles.items()},
@@ -238,8 +236,6 @@ class DedupeIndex:
         self._matrix[row] = hashvalues
         self._size_array[row] = size
         self._rows[article_id] = row
-        self._sigs[article_id] = self._matrix[row]
-        self._sizes[article_id] = size
 
     def _match(self, article: Article, hashvalues: np.ndarray, size: int) -> Duplicate | None:
         """The best verified copy candidate among what LSH proposes."""
