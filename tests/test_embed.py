@@ -90,3 +90,29 @@ def test_stories_use_int8_and_a_store_resumes_with_the_model_that_built_it() -> 
     resumed = StoryClusterer.from_state(state)
     assert resumed.backend == OnnxMiniLMEmbedder.name
     assert resumed.add(Article(id="a2", title="Port shut by harbour fire", body="", published="2031-03-01"))
+
+
+@needs_int8
+def test_an_int8_vector_does_not_depend_on_the_texts_batched_with_it(datasets_dir: Path) -> None:
+    """Dynamic quantisation scales a run's activations over its input: each text runs alone."""
+    uci, _ = read_uci_headlines(datasets_dir / "uci-news-stories" / "headlines.csv")
+    titles = [a.title for a in uci[:60]]
+    model = OnnxMiniLMInt8Embedder()
+    together = model.encode(titles)
+    assert np.array_equal(together, np.vstack([model.encode([t]) for t in titles]))
+    assert np.array_equal(together, model.encode(titles[::-1])[::-1])
+
+
+def test_a_state_saved_before_headline_only_embedding_keeps_embedding_the_lead() -> None:
+    class Named:
+        name = "fake-contextual.v1"
+        contextual = True
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    state = StoryClusterer(embedder=Named()).to_state()
+    del state["options"]["embed_words"]  # as saved by earlier versions
+    resumed = StoryClusterer.from_state(state, embedder=Named())
+    article = Article(id="a", title="Port shut", body="Fire crews worked through the night.")
+    assert resumed.embed_text(article) == "Port shut. Fire crews worked through the night."

@@ -308,3 +308,37 @@ def test_a_placer_reused_by_a_later_run_embeds_on_that_run(datasets_dir: Path, t
     assert ingest([second], store, ONE_WORKER, placer=placer).added == 20  # the first run's pool is gone
     model = placer.clusterer.embedder
     assert not isinstance(model, PooledEmbedder) and model.name == placer.clusterer.backend
+
+
+def test_an_ingest_whose_workers_die_while_embedding_completes(datasets_dir: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool breaks under the model (its warm-up kills the workers): extraction restarts it, the rest is embedded here."""
+    monkeypatch.setattr("storydiff.ingest.pipeline._embed_texts", _dying_embed)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in _titles(datasets_dir, 200)), encoding="utf-8")
+    store = Store(tmp_path / "s.duckdb")
+    summary = ingest([feed], store, IngestOptions(workers=2), placer=StoryPlacer(store))
+    assert summary.added == 200 and not summary.failures
+
+
+def _hanging_embed(backend, texts):  # type: ignore[no-untyped-def]
+    """Hang inside the model, as a stuck worker would."""
+    time.sleep(600)
+
+
+def test_stuck_workers_delay_a_batch_once_not_once_per_task(datasets_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storydiff.analyze.embed import get_embedder
+
+    monkeypatch.setattr("storydiff.ingest.pipeline._embed_texts", _hanging_embed)
+    local = get_embedder("minilm")
+    texts = [row["title"] for row in _titles(datasets_dir, 64)]  # 8 tasks
+    pool = _Workers(2, in_process=False)
+    pool.chunk_timeout = 1.0
+    started = time.monotonic()
+    try:
+        vectors = PooledEmbedder(local, "minilm", pool).encode(texts)
+    finally:
+        pool.kill()
+        pool.shutdown()
+    assert time.monotonic() - started < 5.0  # one 1 s wait for the group, then embedded here
+    assert float((vectors * local.encode(texts)).sum(axis=1).min()) > 0.99999

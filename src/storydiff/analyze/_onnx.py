@@ -102,6 +102,42 @@ class OnnxMiniLMInt8Embedder(OnnxMiniLMEmbedder):
     name = "minilm-l6-v2.onnx-int8.v1"
     model_file = INT8_FILE
 
+    def __init__(self, path: Path | None = None) -> None:
+        super().__init__(path)
+        threads = os.environ.get(THREADS_ENV, "")
+        self._threads = int(threads) if threads.isdigit() and int(threads) > 0 else (os.cpu_count() or 1)
+        self._opts.intra_op_num_threads = 1  # parallel across texts instead (see encode)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed each text in a run of its own, texts spread over threads.
+
+        Dynamic quantisation scales a run's activations over its whole input, so a text batched with
+        others (and their padding) would get another vector; alone, a text always gets the same one,
+        whichever texts a caller or a worker groups it with.
+        """
+        out = np.zeros((len(texts), self._dims), dtype=np.float32)
+        feeds = []
+        for text in texts:  # tokenized here: one text, so no padding
+            enc = self._tokenizer.encode(text)
+            ids = np.asarray([enc.ids], dtype=np.int64)
+            feeds.append({"input_ids": ids, "attention_mask": np.asarray([enc.attention_mask], dtype=np.int64),
+                          "token_type_ids": np.zeros_like(ids)})
+
+        def run(i: int) -> None:
+            out[i] = self._run(feeds[i])[0]
+
+        if self._threads > 1 and len(texts) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(self._threads, len(texts))) as pool:  # runs release the GIL
+                list(pool.map(run, range(len(texts))))
+        else:
+            for i in range(len(texts)):
+                run(i)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return out / norms
+
 
 def quantize_onnx(path: Path | None = None) -> Path:
     """Write the int8 model beside the float export (dynamic quantisation, per channel) and check it."""

@@ -52,8 +52,9 @@ MIN_PARALLEL = 16  # below this many inputs, extraction runs in-process (no pool
 ID_HASH_CHARS = 16  # hex characters of the content hash in an article id
 EMBED_CHUNK = 8  # texts per embedding task sent to a worker (MiniLM's fastest batch on one thread)
 EMBED_GROUP = 64  # new stories' texts sent at once, sorted by length within (while copies are still sought)
-POOLED_MODELS = {"minilm-l6-v2.onnx-int8.v1": "minilm-int8", "minilm-l6-v2.onnx.v1": "minilm",
-                 "minilm-l6-v2.st.v1": "minilm"}  # models dear enough to run on the workers -> their backend
+# models dear enough to run on the workers -> the backend a worker loads for the same vectors (torch's
+# MiniLM stays in the main process: a worker asking for "minilm" would get the ONNX export when built)
+POOLED_MODELS = {"minilm-l6-v2.onnx-int8.v1": "minilm-int8", "minilm-l6-v2.onnx.v1": "minilm"}
 INPUT_TIMEOUT_S = 120.0  # seconds one input may take to extract before its worker is killed
 PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal sent to the worker when its parent dies
 
@@ -249,8 +250,13 @@ def _embed_texts(backend: str, texts: list[str]) -> tuple[str, Any]:
 
     key = (os.getpid(), backend)  # keyed by pid: a worker forked later must not use its parent's session
     if key not in _WORKER_MODELS:
-        _WORKER_MODELS[key] = new_embedder(backend)
+        try:
+            _WORKER_MODELS[key] = new_embedder(backend)
+        except Exception as exc:  # noqa: BLE001 - remembered, so each later task fails at once
+            _WORKER_MODELS[key] = exc
     model = _WORKER_MODELS[key]
+    if isinstance(model, Exception):
+        raise model
     return model.name, model.encode(texts)
 
 
@@ -267,6 +273,7 @@ class PooledEmbedder:
         self._local = local
         self._backend = backend
         self._pool = pool
+        self._failed = False  # a task failed (a worker died or hung): the rest of the run embeds here
 
     @property
     def local(self) -> Any:
@@ -289,23 +296,26 @@ class PooledEmbedder:
         import numpy as np
 
         texts = list(texts)
-        if self._pool.in_process or len(texts) < EMBED_CHUNK:
+        if self._pool.in_process or self._failed or len(texts) < EMBED_CHUNK:
             return lambda: self._local.encode(texts)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         try:
             tasks = [(rows, self._pool.executor.submit(_embed_texts, self._backend, [texts[i] for i in rows]))
                      for rows in _chunks(order, EMBED_CHUNK)]
         except (BrokenProcessPool, RuntimeError):  # the pool died (extraction restarts it): embed here
+            self._failed = True
             return lambda: self._local.encode(texts)
 
         def collect() -> Any:
             out: Any = None
+            deadline = time.monotonic() + self._pool.chunk_timeout  # one wait for the group, not one per task
             for rows, fut in tasks:
                 try:
-                    name, vecs = fut.result(timeout=self._pool.chunk_timeout)
+                    name, vecs = fut.result(timeout=max(deadline - time.monotonic(), 0.0))
                     if name != self.name:
                         raise ValueError(f"a worker loaded {name}")
-                except Exception:  # noqa: BLE001 - a dead or odd worker costs only speed
+                except Exception:  # noqa: BLE001 - a dead, stuck or odd worker costs only speed
+                    self._failed = True
                     vecs = self._local.encode([texts[i] for i in rows])
                 vecs = np.asarray(vecs, dtype=np.float32)
                 if out is None:
@@ -623,8 +633,17 @@ def _extracted(pool: _Workers, raws: Iterator[RawInput],
         redo = len(queue)
         return chunk, pool.one_by_one(chunk)
 
+    def submit(chunk: list[RawInput]) -> Future[list[Article | InputFailure]]:
+        nonlocal redo
+        try:
+            return pool.executor.submit(_extract_many, chunk)
+        except BrokenProcessPool:  # it died under another task (e.g. embedding): the queued chunks go one by one
+            pool.restart()
+            redo = len(queue)
+            return pool.executor.submit(_extract_many, chunk)
+
     for chunk in _chunks(raws, CHUNK_SIZE):
-        queue.append((chunk, pool.executor.submit(_extract_many, chunk)))
+        queue.append((chunk, submit(chunk)))
         while len(queue) >= window:
             yield take()
     while queue:

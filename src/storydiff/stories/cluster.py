@@ -244,7 +244,9 @@ class StoryClusterer:
 
         if embedder is None and (saved := backend_of(state["backend"])):
             embedder = load_embedder(saved)  # the backend that built it, whatever "auto" means here now
-        self = cls(ClusterOptions(**state["options"]), embedder=embedder)
+        options = dict(state["options"])
+        options.setdefault("embed_words", options.get("lead_words"))  # saved when title + lead was embedded
+        self = cls(ClusterOptions(**options), embedder=embedder)
         if not same_vectors(self.backend, state["backend"]):
             raise UsageError(f"clusterer state was built with {state['backend']}, not {self.backend}: "
                              "re-cluster, or install the backend it used")
