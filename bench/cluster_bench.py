@@ -37,6 +37,7 @@ class _Cached:
     def __init__(self, embedder: object) -> None:
         self._embedder = embedder
         self.name: str = embedder.name  # type: ignore[attr-defined]
+        self.contextual: bool = getattr(embedder, "contextual", False)  # what the clusterer embeds depends on it
         self._cache: dict[str, np.ndarray] = {}
 
     def encode(self, texts: list[str]) -> np.ndarray:
