@@ -60,8 +60,9 @@ class OnnxMiniLMEmbedder:
         # Threads that sleep instead of spinning between calls: the ingest workers share the cores.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         threads = os.environ.get(THREADS_ENV, "")
-        if threads.isdigit():  # ingest's worker processes run one thread each
-            opts.intra_op_num_threads = int(threads)
+        self._threads = int(threads) if threads.isdigit() and int(threads) > 0 else None
+        if self._threads:  # ingest's worker processes run one thread each
+            opts.intra_op_num_threads = self._threads
         self._model_file, self._opts = str(path / self.model_file), opts
         self._session: ort.InferenceSession | None = None  # loaded on first use (ingest embeds on its workers)
         self._lock = threading.Lock()
@@ -87,9 +88,7 @@ class OnnxMiniLMEmbedder:
             mask = np.asarray([e.attention_mask for e in encs], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             out[rows] = self._run(feeds)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return out / norms
+        return _unit(out)
 
 
 class OnnxMiniLMInt8Embedder(OnnxMiniLMEmbedder):
@@ -104,9 +103,8 @@ class OnnxMiniLMInt8Embedder(OnnxMiniLMEmbedder):
 
     def __init__(self, path: Path | None = None) -> None:
         super().__init__(path)
-        threads = os.environ.get(THREADS_ENV, "")
-        self._threads = int(threads) if threads.isdigit() and int(threads) > 0 else (os.cpu_count() or 1)
-        self._opts.intra_op_num_threads = 1  # parallel across texts instead (see encode)
+        self._parallel: int = self._threads or os.cpu_count() or 1  # threads running texts side by side
+        self._opts.intra_op_num_threads = 1  # each run on one thread: parallel across texts instead
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed each text in a run of its own, texts spread over threads.
@@ -126,17 +124,22 @@ class OnnxMiniLMInt8Embedder(OnnxMiniLMEmbedder):
         def run(i: int) -> None:
             out[i] = self._run(feeds[i])[0]
 
-        if self._threads > 1 and len(texts) > 1:
+        if self._parallel > 1 and len(texts) > 1:
             from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(min(self._threads, len(texts))) as pool:  # runs release the GIL
+            with ThreadPoolExecutor(min(self._parallel, len(texts))) as pool:  # runs release the GIL
                 list(pool.map(run, range(len(texts))))
         else:
             for i in range(len(texts)):
                 run(i)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return out / norms
+        return _unit(out)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (zero rows left as they are), as sentence-transformers normalises."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
 
 
 def quantize_onnx(path: Path | None = None) -> Path:

@@ -41,12 +41,11 @@ class DedupeOptions:
     min_shingles: int = 8  # bodies with fewer shingles are matched only when identical
     paragraph_match: float = 90.0  # rapidfuzz ratio (0-100) above which two paragraphs are the same
 
-    def is_copy(self, jaccard: float, containment: float) -> bool:
-        """Whether a pair with this estimated Jaccard and containment is a copy (the verdict on every path)."""
-        return jaccard >= self.min_jaccard or containment >= self.min_containment
+    def is_copy(self, jaccard: Any, containment: Any) -> Any:
+        """Whether a pair with this estimated Jaccard and containment is a copy (the verdict on every path).
 
-    def copies(self, jaccard: np.ndarray, containment: np.ndarray) -> np.ndarray:
-        """`is_copy` over arrays of pairs."""
+        Numbers give a bool, arrays of pairs an array of them.
+        """
         return (jaccard >= self.min_jaccard) | (containment >= self.min_containment)
 
 
@@ -143,13 +142,13 @@ def signature(shingle_set: Iterable[str]) -> np.ndarray:
 def overlap(sig_a: np.ndarray, size_a: int, sig_b: np.ndarray, size_b: int) -> tuple[float, float]:
     """Estimated Jaccard similarity of two shingle sets and containment of the smaller in the larger."""
     jac = float(np.mean(sig_a == sig_b))
-    return jac, containment(jac, size_a, size_b)
+    return jac, float(containment(jac, size_a, size_b))
 
 
-def containment(jac: float, size_a: int, size_b: int) -> float:
-    """Containment of the smaller shingle set in the larger, from their Jaccard similarity and sizes."""
+def containment(jac: Any, size_a: Any, size_b: Any) -> Any:
+    """Containment of the smaller shingle set in the larger, from their Jaccard similarity and sizes (or arrays)."""
     # |A and B| = J (|A| + |B|) / (1 + J); containment divides it by the smaller set
-    return min(1.0, jac * (size_a + size_b) / ((1 + jac) * min(size_a, size_b)))
+    return np.minimum(1.0, jac * (size_a + size_b) / ((1 + jac) * np.minimum(size_a, size_b)))
 
 
 class DedupeIndex:
@@ -245,9 +244,8 @@ class DedupeIndex:
         # all candidates at once: pages sharing stock paragraphs can draw hundreds of them
         rows = np.fromiter((self._rows[c] for c in cands), dtype=np.int64, count=len(cands))
         jacs = (self._matrix[rows] == hashvalues).mean(axis=1)
-        sizes = self._size_array[rows]
-        conts = np.minimum(1.0, jacs * (sizes + size) / ((1 + jacs) * np.minimum(sizes, size)))
-        hits = np.flatnonzero(self.options.copies(jacs, conts))
+        conts = containment(jacs, self._size_array[rows], size)
+        hits = np.flatnonzero(self.options.is_copy(jacs, conts))
         if not len(hits):
             return None
         _, jac, cand, cont = max((max(float(jacs[i]), float(conts[i])), float(jacs[i]), cands[i], float(conts[i]))
