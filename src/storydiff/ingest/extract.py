@@ -8,6 +8,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
+from storydiff.analyze.language import article_language
 from storydiff.errors import NoArticleError
 from storydiff.ingest.boilerplate import is_name_line, judge, strip_boilerplate
 from storydiff.model import Article, Block
@@ -144,6 +145,7 @@ def extract_text(
     return Article(
         id=article_id or stable_id(title, source, url),
         body=body,
+        language=article_language(title, body),
         title=title,
         source=source,
         url=url,
@@ -238,16 +240,17 @@ def extract_html(html: str, *, url: str = "", source: str = "", article_id: str 
     outlet = _str(data.get("sitename"))
     if not outlet and page_url:
         outlet = urlsplit(page_url).hostname or ""
+    body = "\n\n".join(kept)
     return Article(
         id=article_id or stable_id(title, source, page_url),
-        body="\n\n".join(kept),
+        body=body,
         title=title,
         source=source,
         url=page_url,
         outlet=outlet,
         author=_str(data.get("author")) or author,
         published=_str(data.get("date")) or None,
-        language=_str(data.get("language")),
+        language=article_language(title, body, hint=_str(data.get("language"))),
         extractor=f"trafilatura-{_trafilatura_version()}+{RULES_VERSION}",
         dropped=tuple(dropped),
     )

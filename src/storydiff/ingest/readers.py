@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from storydiff.analyze.language import article_language
 from storydiff.errors import InputError, NoArticleError
 from storydiff.ingest.extract import extract_html, extract_text, slugify, stable_id
 from storydiff.model import Article
@@ -128,9 +129,11 @@ def article_from_record(record: dict[str, Any], *, source: str, published: str |
     changes: dict[str, Any] = {}
     if title:
         changes["title"] = title
-    for key in ("outlet", "author", "subtitle", "language"):
+    for key in ("outlet", "author", "subtitle"):
         if fields[key]:
             changes[key] = fields[key]
+    if fields["language"] or not art.language:  # the record's own tag is a hint: the text decides when clear
+        changes["language"] = article_language(title or art.title, art.body, hint=fields["language"] or art.language)
     changes["published"] = fields["published"] or art.published or published
     return replace(art, **changes)
 

@@ -1,0 +1,86 @@
+"""The language a report is written in, read from its text (page metadata is only a hint)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+SAMPLE_CHARS = 6_000  # characters of the body read: language is settled long before the end of a report
+MIN_LETTERS = 40  # fewer letters than this is too little text to trust over the page's own tag
+MIN_CONFIDENCE = 0.6  # a detection below this yields to the page's tag when there is one
+MIN_PARAGRAPH_LETTERS = 25  # shorter paragraphs (captions, bylines, menu items) do not vote
+DETECTOR = "py3langid"  # the backend named with every detected language
+_LOCK = threading.Lock()
+_STATE: dict[str, Any] = {}
+_LETTER = re.compile(r"[^\W\d_]")
+_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageGuess:
+    """An ISO 639-1 code with how sure the detector was and where the answer came from."""
+
+    code: str  # "" when nothing could be read
+    confidence: float = 0.0
+    basis: str = "text"  # text | metadata | none
+
+
+def _identifier() -> Any:
+    with _LOCK:
+        if "lid" not in _STATE:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            _STATE["lid"] = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        return _STATE["lid"]
+
+
+def normalise_tag(tag: str) -> str:
+    """A page's language tag ("en-GB", "pt_BR", "EN") as a bare lowercase ISO 639-1 code, or ""."""
+    tag = (tag or "").strip()
+    if not _TAG.match(tag):
+        return ""
+    return re.split(r"[-_]", tag)[0].lower()[:3]
+
+
+def _letters(text: str) -> int:
+    return len(_LETTER.findall(text))
+
+
+def detect_language(text: str, hint: str = "") -> LanguageGuess:
+    """The language of a report's text: the body's paragraphs vote by length, so an embedded quote in
+    another language or an English caption does not decide it; `hint` (the page's tag) settles short
+    or uncertain texts."""
+    hint = normalise_tag(hint)
+    sample = (text or "")[:SAMPLE_CHARS]
+    if _letters(sample) < MIN_LETTERS:
+        return LanguageGuess(hint, 0.0, "metadata") if hint else LanguageGuess("", 0.0, "none")
+    lid = _identifier()
+    paragraphs = [p for p in re.split(r"\n\s*\n|\n", sample) if _letters(p) >= MIN_PARAGRAPH_LETTERS]
+    votes: Counter[str] = Counter()
+    for para in paragraphs:
+        code, prob = lid.classify(para)
+        votes[code] += _letters(para) * prob
+    whole_code, whole_prob = lid.classify(sample)
+    if votes:
+        code = votes.most_common(1)[0][0]
+        share = votes[code] / sum(votes.values())
+        # the whole text decides when the paragraphs split evenly (short paragraphs mislead langid)
+        if code != whole_code and share < MIN_CONFIDENCE:
+            code = whole_code
+        prob = whole_prob if code == whole_code else share
+    else:
+        code, prob = whole_code, whole_prob
+    if prob < MIN_CONFIDENCE and hint:
+        return LanguageGuess(hint, round(float(prob), 3), "metadata")
+    return LanguageGuess(str(code), round(float(prob), 3), "text")
+
+
+def article_language(title: str, body: str, hint: str = "") -> str:
+    """The language code to store for an article: its headline and body, the page's tag as a hint."""
+    return detect_language(f"{title}\n\n{body}" if title else body, hint).code
+
+
+__all__ = ["DETECTOR", "LanguageGuess", "article_language", "detect_language", "normalise_tag"]
