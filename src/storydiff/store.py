@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -502,12 +502,13 @@ class Store:
         edits = json.loads(r["edits"]) if r["edits"] else None
         return StoredArticle(art, r["story_id"], r["duplicate_of"], r["similarity"], edits, seq=r["seq"])
 
-    def unchecked_articles(self, limit: int) -> list[Article]:
-        """Independent reports not yet checked for machine translation, oldest first (copies share their text)."""
+    def unchecked_articles(self, limit: int, *, exclude: Collection[str] = ()) -> list[Article]:
+        """Independent reports not yet checked for machine translation, oldest first, minus EXCLUDE's ids."""
         cols = ", ".join(ARTICLE_COLUMNS)
         with self.connect() as con:
             cur = con.execute(f"SELECT {cols} FROM articles WHERE mt_score IS NULL AND duplicate_of IS NULL "
-                              "ORDER BY seq LIMIT ?", [int(limit)])
+                              "AND NOT list_contains(?::VARCHAR[], id) ORDER BY seq LIMIT ?",
+                              [sorted(exclude), int(limit)])
             names = [d[0] for d in cur.description]
             rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         return [self._stored(r).article for r in rows]
@@ -520,6 +521,15 @@ class Store:
             con.executemany("UPDATE articles SET mt_score = ?, mt_flag = ?, mt_evidence = ? WHERE id = ?",
                             [[score, flag, json.dumps(list(evidence), ensure_ascii=False), aid]
                              for aid, score, flag, evidence in results])
+
+    def unmark_failed_mt(self) -> int:
+        """Make unchecked again the reports an older mt-check stored as checked with only its error; return how many."""
+        with self.transaction() as con:
+            # before failures were kept unchecked, one was stored as score 0 with "not checked: <error>" as evidence
+            row = con.execute("UPDATE articles SET mt_score = NULL, mt_flag = NULL, mt_evidence = NULL "
+                              "WHERE mt_score = 0 AND json_extract_string(mt_evidence, '$[0]') "
+                              "LIKE 'not checked:%' RETURNING id").fetchall()
+        return len(row)
 
     def mt_counts(self) -> dict[str, int]:
         """Independent reports checked for machine translation, flagged, and still unchecked."""

@@ -61,4 +61,10 @@ def run(args: argparse.Namespace) -> int:
             print(clean(f"      {line}"))
     if summary.flagged > len(summary.examples):
         print(f"  … and {summary.flagged - len(summary.examples)} more", file=sys.stdout)
+    if summary.failures:
+        print(f"could not analyse {summary.failed} report{'' if summary.failed == 1 else 's'} "
+              "(left unchecked: the next `storydiff mt-check` tries again):")
+        for failure in summary.failures:
+            print(clean(f"  {failure.article_id}  {failure.outlet or '-'}: {failure.title[:70]}"))
+            print(clean(f"      {failure.reason}"))
     return 0
