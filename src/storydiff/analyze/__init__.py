@@ -62,7 +62,7 @@ def analyze_article(article: Article, *, options: AnalyzeOptions | None = None) 
                 mentions=tuple(mentions),
                 quotes=quotes,
                 quantities=tuple(find_quantities(text)),
-                dates=tuple(find_dates(text, published)),
+                dates=tuple(find_dates(text, published, article.language)),
             )
         )
     return _propagate_names(sentences)
