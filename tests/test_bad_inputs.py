@@ -89,7 +89,7 @@ class Case:
 
 
 UNKNOWN = "error:unknown file type"
-NO_MODEL = "script, which storydiff has no model for"
+NO_MODEL = "storydiff has no name model for it"
 CASES = [
     Case("empty.txt", "error:empty file", "error:empty file"),
     Case("whitespace.txt", "error:empty file", "error:empty file"),

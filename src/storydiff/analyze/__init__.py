@@ -9,6 +9,7 @@ from storydiff.analyze._nlp import backend_name, load_spacy
 from storydiff.analyze.dates import find_dates, parse_published
 from storydiff.analyze.entities import (
     HONORIFICS,
+    capitalised_names,
     mentions_by_regex,
     mentions_from_doc,
     person_shaped,
@@ -16,6 +17,7 @@ from storydiff.analyze.entities import (
 )
 from storydiff.analyze.quantities import find_quantities
 from storydiff.analyze.quotes import quotes_with_speaker
+from storydiff.analyze.script import unsupported_script
 from storydiff.analyze.sentences import split_body
 from storydiff.model import Article, Mention, Quote, Sentence
 
@@ -31,7 +33,8 @@ def analyze_article(article: Article, *, options: AnalyzeOptions | None = None) 
     """Split an article into sentences and find each one's names, quotes, numbers and dates."""
     options = options or AnalyzeOptions()
     pairs = split_body(article.paragraphs)
-    nlp = load_spacy() if options.use_model else None
+    named = has_name_model(article.language, article.body)
+    nlp = load_spacy() if options.use_model and named else None
     docs = list(nlp.pipe([s for _, s in pairs], batch_size=64)) if nlp is not None else [None] * len(pairs)
     published = parse_published(article.published)
     sentences: list[Sentence] = []
@@ -39,9 +42,12 @@ def analyze_article(article: Article, *, options: AnalyzeOptions | None = None) 
     for index, ((para, text), doc) in enumerate(zip(pairs, docs, strict=True)):
         if doc is not None:
             mentions = mentions_from_doc(doc, article.id, index)
-        else:
+        elif named:
             mentions = mentions_by_regex(text, article.id, index)
-        mentions = mentions + role_mentions(text, article.id, index, mentions)
+        else:
+            mentions = capitalised_names(text, article.id, index, article.language)
+        if named:
+            mentions = mentions + role_mentions(text, article.id, index, mentions)
         quotes = quotes_with_speaker(text, doc)
         persons = [m for m in mentions if m.label == "PERSON"]
         if quotes and quotes[0].speaker.lower() in ("he", "she"):
@@ -66,6 +72,16 @@ def analyze_article(article: Article, *, options: AnalyzeOptions | None = None) 
             )
         )
     return _propagate_names(sentences)
+
+
+NAME_MODEL_LANGUAGES = frozenset({"en"})  # languages the installed spaCy pipeline (and the role words) read
+
+
+def has_name_model(language: str, text: str = "") -> bool:
+    """True when the English name model applies: an English report, or one of unknown language in Latin script."""
+    if language:
+        return language in NAME_MODEL_LANGUAGES
+    return unsupported_script(text) is None
 
 
 def _propagate_names(sentences: list[Sentence]) -> tuple[Sentence, ...]:
@@ -100,4 +116,4 @@ def analysis_backend(options: AnalyzeOptions | None = None) -> str:
     return backend_name() if options.use_model else "regex.v1"
 
 
-__all__ = ["AnalyzeOptions", "analysis_backend", "analyze_article"]
+__all__ = ["AnalyzeOptions", "analysis_backend", "analyze_article", "has_name_model"]

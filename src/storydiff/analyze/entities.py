@@ -90,3 +90,43 @@ def role_mentions(text: str, article: str, sentence: int, taken: list[Mention]) 
             continue
         out.append(Mention(article, sentence, m.group(0), "ROLE", m.start(), m.end()))
     return out
+
+
+# Languages that capitalise every noun: a capitalised word there is no evidence of a name.
+NOUN_CAPITALISING = frozenset({"de", "lb"})
+NAME_CONNECTORS = frozenset("de da do dos das del della di du la le van von der den ter bin ibn al el".split())
+_WORD_RUN = re.compile(r"[^\W\d_][\w’'-]*")
+
+
+def capitalised_names(text: str, article: str, sentence: int, language: str = "") -> list[Mention]:
+    """Names in a language with no name model: runs of capitalised words that do not open the sentence.
+
+    They are labelled NAME (kind unknown): a run becomes a person only when it joins one another report names.
+    """
+    if language in NOUN_CAPITALISING:
+        return []
+    found: list[Mention] = []
+    run: list[re.Match[str]] = []
+
+    def close() -> None:
+        while run and run[-1].group(0).lower() in NAME_CONNECTORS:
+            run.pop()
+        if run:
+            name = _clean(text[run[0].start() : run[-1].end()])
+            if len(name) > 1 and name.lower() not in _CALENDAR_WORDS:
+                found.append(Mention(article, sentence, name, "NAME", run[0].start(), run[0].start() + len(name)))
+        run.clear()
+
+    for k, m in enumerate(_WORD_RUN.finditer(text)):
+        word = m.group(0)
+        joined = run and not text[run[-1].end() : m.start()].strip()
+        if word[0].isupper() and k > 0:  # the sentence's first word is capitalised whatever it is
+            if run and not joined:
+                close()
+            run.append(m)
+        elif run and joined and word.lower() in NAME_CONNECTORS:
+            run.append(m)
+        else:
+            close()
+    close()
+    return found

@@ -1,4 +1,4 @@
-"""Which writing system a text is in: the sentence and name rules and the spaCy model read Latin script only."""
+"""Which writing system and language a text is in, and what that means for how storydiff reads it."""
 
 from __future__ import annotations
 
@@ -22,11 +22,23 @@ def unsupported_script(text: str) -> str | None:
     return scripts.most_common(1)[0][0]
 
 
-def script_note(text: str) -> str | None:
-    """A one-line note for a text the analysis does not cover, or None."""
+def language_name(code: str) -> str:
+    """The English name of a language code ("ru" -> "Russian"), or the code when it has none."""
+    try:
+        from babel import Locale, UnknownLocaleError
+
+        return str(Locale.parse(code).get_display_name("en")) if code else ""
+    except (ImportError, ValueError, UnknownLocaleError):
+        return code
+
+
+def script_note(text: str, language: str = "") -> str | None:
+    """A one-line note for a report the English name model does not read, or None."""
     script = unsupported_script(text)
-    if script is None:
+    if language in ("", "en") and script is None:
         return None
-    name = script if len(script) <= 3 else script.title()  # "CJK", "Georgian"
-    return (f"written in {name} script, which storydiff has no model for: names and quotes "
-            "in it are not found, so it is compared on numbers, dates and wording only")
+    where = f"in {language_name(language)} ({language})" if language else "in a language storydiff could not tell"
+    if script is not None:
+        where += f", {script if len(script) <= 3 else script.title()} script"  # "CJK", "Georgian"
+    return (f"{where}: storydiff has no name model for it, so its names are the ones the other reports use "
+            "and its capitalised words; facts are aligned with a multilingual model")

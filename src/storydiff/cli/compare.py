@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"compare takes at most {options.max_articles} reports at once (got {len(articles)}): "
                          "alignment cost grows with the square of the number of reports")
     for art in articles:  # compared all the same, but the user is told the analysis does not read it
-        if note := script_note(f"{art.title}\n{art.body}"):
+        if note := script_note(f"{art.title}\n{art.body}", art.language):
             print(f"storydiff: note: {art.source or art.id}: {note}", file=sys.stderr)
     with _status(f"comparing {len(articles)} reports"):
         report = compare_articles(articles, options)

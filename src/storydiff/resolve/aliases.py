@@ -8,6 +8,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from functools import lru_cache
+from typing import Any
+
 import jellyfish
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
@@ -15,23 +18,55 @@ from storydiff.analyze.entities import HONORIFICS, person_shaped
 from storydiff.model import Entity, EntityMention, Mention
 
 # Letters machine translation and transliteration swap for one another (Kuleba ~ Kreva ~ Cleva).
-_CONFUSIONS = str.maketrans({"l": "r", "b": "v", "w": "v", "c": "k", "q": "k", "p": "b", "z": "s", "y": "i", "j": "i"})
+CONFUSIONS = str.maketrans({"l": "r", "b": "v", "w": "v", "c": "k", "q": "k", "p": "b", "z": "s", "y": "i", "j": "i"})
 MIN_SKELETON = 3  # consonant skeletons shorter than this match too many names to be evidence
 MIN_JARO_WINKLER = 0.88  # Jaro-Winkler of the folded spellings at or above this: one name respelled
 MAX_EDIT_RATIO = 0.34  # edit distance / length of the confusion-mapped spellings for a garble
-NAME_LABELS = frozenset({"PERSON", "ORG"})  # single-token names NER often mislabels as ORG
+NAME_LABELS = frozenset({"PERSON", "ORG", "NAME"})  # single-token names NER often mislabels as ORG
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})  # NER splits places between these labels
+UNTYPED = "NAME"  # a name found without a name model (another language): its kind comes from what it joins
 
 
 def _compatible(x: str, y: str) -> bool:
-    return x == y or {x, y} <= NAME_LABELS or {x, y} <= PLACE_LABELS
+    return x == y or UNTYPED in (x, y) or {x, y} <= NAME_LABELS or {x, y} <= PLACE_LABELS
 
 
 def fold(text: str) -> str:
-    """Lowercase ASCII form of a name: accents and apostrophes removed."""
-    text = unicodedata.normalize("NFKD", text)
+    """Lowercase ASCII form of a name in any script: romanised, accents and apostrophes removed."""
+    text = unicodedata.normalize("NFKD", romanise(text))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"[^a-z\s-]", "", text.lower()).strip()
+
+
+def _is_latin(text: str) -> bool:
+    return all(not ch.isalpha() or ch.isascii() or unicodedata.name(ch, "").startswith("LATIN") for ch in text)
+
+
+@lru_cache(maxsize=1)
+def _uroman() -> Any:
+    import uroman
+
+    return uroman.Uroman()
+
+
+@lru_cache(maxsize=65_536)
+def romanise(text: str) -> str:
+    """A name in Latin letters (uroman for any other script: Шевченко -> Shevchenko); Latin text as is."""
+    if _is_latin(text):
+        return text
+    return str(_uroman().romanize_string(text))
+
+
+# Spellings one sound gets in different transliterations (sch, tsch, tch, ch, sh, sz, cz, zh -> one class),
+# so the French, German and English renderings of one Slavic name share a key.
+_SIBILANTS = re.compile(r"schtsch|shch|szcz|tsch|tch|sch|ch|sh|cz|sz|zh|[šžčś]")
+_TRANSLIT = str.maketrans({"w": "v", "j": "y"})
+
+
+def translit_key(token: str) -> str:
+    """A key that one name keeps across transliteration conventions (Shevchenko, Chevtchenko, Schewtschenko)."""
+    text = _SIBILANTS.sub("x", romanise(token).lower())
+    return fold(text).replace("ck", "k").replace("ou", "u").translate(_TRANSLIT)
 
 
 def name_tokens(text: str) -> list[str]:
@@ -42,7 +77,7 @@ def name_tokens(text: str) -> list[str]:
 
 def skeleton(token: str) -> str:
     """Consonant skeleton after transliteration confusions: the shape MT garbles keep."""
-    mapped = fold(token).translate(_CONFUSIONS)
+    mapped = fold(token).translate(CONFUSIONS)
     if not mapped:
         return ""
     head, rest = mapped[0], re.sub(r"[aeiouh\s-]", "", mapped[1:])
@@ -53,13 +88,23 @@ def skeleton(token: str) -> str:
     return out
 
 
-def garble_evidence(a: str, b: str) -> str | None:
-    """Why two single-name spellings may be one name garbled, or None when they are not."""
+def garble_evidence(a: str, b: str, *, strict: bool = False) -> str | None:
+    """Why two single-name spellings may be one name garbled, or None; `strict` keeps only spelling systems
+    (script, transliteration, case endings), for words that may not be names at all."""
     fa, fb = fold(a), fold(b)
     if not fa or not fb or fa == fb:
         return "same spelling" if fa == fb and fa else None
-    if fa[0] not in "aeiou" and fb[0] not in "aeiou" and fa[0].translate(_CONFUSIONS) != fb[0].translate(_CONFUSIONS):
+    ka, kb = translit_key(a), translit_key(b)
+    if len(ka) >= MIN_SKELETON + 1 and (ka == kb or (skeleton(ka) == skeleton(kb) and len(skeleton(ka)) > MIN_SKELETON)):
+        return "the same name in another transliteration"
+    if _inflected(ka, kb) or _inflected(kb, ka):
+        return "the same name with a case ending"
+    if strict:
+        return None
+    if fa[0] not in "aeiou" and fb[0] not in "aeiou" and fa[0].translate(CONFUSIONS) != fb[0].translate(CONFUSIONS):
         return None  # names rarely garble their first consonant into an unrelated one
+    if (fa[0] in "aeiou") != (fb[0] in "aeiou"):
+        return None  # nor drop or add their first sound ("Abdden" is no garble of "Biden")
     sa, sb = skeleton(fa), skeleton(fb)
     if len(sa) >= MIN_SKELETON and sa == sb:
         return f"same consonant skeleton '{sa}' after l/r, b/v, c/k confusions"
@@ -67,10 +112,23 @@ def garble_evidence(a: str, b: str) -> str | None:
         return "close spelling (Jaro-Winkler)"
     if len(fa) >= 5 and jellyfish.metaphone(fa) == jellyfish.metaphone(fb) and len(jellyfish.metaphone(fa)) >= 3:
         return f"same sound (metaphone {jellyfish.metaphone(fa)})"
-    ma, mb = fa.translate(_CONFUSIONS), fb.translate(_CONFUSIONS)
+    ma, mb = fa.translate(CONFUSIONS), fb.translate(CONFUSIONS)
     if min(len(ma), len(mb)) >= 5 and Levenshtein.distance(ma, mb) / max(len(ma), len(mb)) <= MAX_EDIT_RATIO:
         return "one or two letters apart after transliteration confusions"
     return None
+
+
+MAX_ENDING = 3  # letters a case ending adds to a name (Putin -> Putina, Trump -> Trampom)
+MIN_INFLECTED_BASE = 5  # shorter bases are other names, not declensions (Marc / Marco, Paul / Paula)
+
+
+def _inflected(longer: str, base: str) -> bool:
+    """True when `longer` is `base` plus a short ending with a vowel, as inflecting languages decline names."""
+    extra = len(longer) - len(base)
+    if not 1 <= extra <= MAX_ENDING or len(base) < MIN_INFLECTED_BASE:
+        return False
+    ending, stem = longer[len(base) :], skeleton(base)
+    return bool(re.search(r"[aeiouy]", ending)) and len(stem) >= MIN_SKELETON and skeleton(longer[: len(base)]) == stem
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +176,8 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
     label_of = {f: _main_label(c) for f, c in labels.items()}
     singles_text = {tok for f in forms for tok in name_tokens(f[1]) if len(name_tokens(f[1])) == 1}
     for f in forms:  # "Andžejs Viļumsons" tagged ORG but also called "Viļumsons": a person
-        parts = f[1].split()
-        if label_of[f] == "ORG" and person_shaped(parts) and name_tokens(f[1])[-1] in singles_text:
+        parts, toks = f[1].split(), name_tokens(f[1])
+        if label_of[f] == "ORG" and person_shaped(parts) and toks and toks[-1] in singles_text:
             label_of[f] = "PERSON"
             labels[f] = Counter({"PERSON": sum(labels[f].values())})
     person_like = {f for f in forms if label_of[f] in NAME_LABELS}
@@ -145,12 +203,18 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
         targets = same_article or hosts
         if len({uf.find(t) for t in targets}) == 1:
             uf.union(targets[0], s, f"'{s[1]}' is short for '{targets[0][1]}'")
+    # 2b. A full name inside a longer one ("Yoon Suk" of "Yoon Suk Yeol"), when only one longer name holds it.
+    for f in full:
+        toks = set(name_tokens(f[1]))
+        hosts = [g for g in full if label_of[g] == label_of[f] == "PERSON" and toks < set(name_tokens(g[1]))]
+        if hosts and len({uf.find(g) for g in hosts}) == 1:
+            uf.union(hosts[0], f, f"'{f[1]}' is part of '{hosts[0][1]}'")
     # 3. Full names that differ only by a garbled part ("Marta Covalenco" ~ "Marta Kovalenko").
     if options.garbles:
-        people = [f for f in full if label_of[f] == "PERSON"]
+        people = [f for f in full if label_of[f] in ("PERSON", UNTYPED)]
         for x_i, x in enumerate(people):
             for y in people[x_i + 1 :]:
-                if uf.find(x) == uf.find(y):
+                if uf.find(x) == uf.find(y) or "PERSON" not in (label_of[x], label_of[y]):
                     continue
                 tx, ty = name_tokens(x[1]), name_tokens(y[1])
                 if len(tx) != len(ty):
@@ -175,6 +239,15 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
             if len(roots) == 1:
                 f, part, why = matches[0]
                 uf.union(f, s, f"'{s[1]}' ~ '{part.title()}': {why}")
+    # 5. A place written in another script or transliteration ("Saratow" ~ "Saratov"), by spelling systems only.
+    places = [f for f in forms if label_of[f] in PLACE_LABELS | {UNTYPED} and len(name_tokens(f[1])) == 1]
+    for x_i, x in enumerate(places):
+        for y in places[x_i + 1 :]:
+            if uf.find(x) == uf.find(y) or UNTYPED == label_of[x] == label_of[y]:
+                continue
+            why = garble_evidence(x[1], y[1], strict=True)
+            if why and why != "same spelling" and _compatible(label_of[x], label_of[y]):
+                uf.union(x, y, f"'{y[1]}' ~ '{x[1]}': {why}")
     return _entities(uf, labels, label_of)
 
 
@@ -186,7 +259,8 @@ def _joined_to_full(uf: _UnionFind, single: tuple[str, str], full: list[tuple[st
 def _main_label(counts: Counter[str]) -> str:
     if "PERSON" in counts:
         return "PERSON"
-    return counts.most_common(1)[0][0]
+    typed = [(n, label) for label, n in counts.items() if label != UNTYPED]
+    return max(typed)[1] if typed else UNTYPED
 
 
 def _entities(
@@ -201,7 +275,8 @@ def _entities(
         for f in members:
             counts.update(labels[f])
         label = _main_label(counts)
-        name = max(members, key=lambda f: (len(name_tokens(f[1])), sum(labels[f].values()), -len(f[1])))[1]
+        name = max(members, key=lambda f: (len(name_tokens(f[1])), _is_latin(f[1]), not f[1].isupper(),
+                                           sum(labels[f].values()), -len(f[1])))[1]
         mentions = tuple(
             EntityMention(article=f[0], text=f[1], count=sum(labels[f].values()))
             for f in sorted(members, key=lambda f: (f[0], -sum(labels[f].values()), f[1]))
