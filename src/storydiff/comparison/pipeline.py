@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from storydiff.analyze import AnalyzeOptions, analysis_backend, analyze_article
+from storydiff.analyze import AnalyzeOptions, analysis_backend, analyze_article, has_name_model
 from storydiff.analyze.embed import get_embedder
 from storydiff.comparison.align import AlignOptions, align, group_pairs
 from storydiff.comparison.discrepancies import kind_of, sentence_differences
@@ -15,6 +15,7 @@ from storydiff.comparison.headlines import compare_headlines
 from storydiff.errors import InputError, UsageError
 from storydiff.model import Alignment, Article, Entity, Report, Sentence, SentenceRef, Unique
 from storydiff.resolve.aliases import ResolveOptions, name_tokens, resolve_entities
+from storydiff.resolve.known_names import add_known_names
 from storydiff.resolve.mt import machine_translation_signal
 from storydiff.resolve.roles import attach_roles
 
@@ -92,6 +93,7 @@ def compare(inputs: Iterable[str | os.PathLike[str] | Article], *, options: Comp
 def compare_articles(articles: Sequence[Article], options: CompareOptions) -> Report:
     """Compare already-loaded articles (the store and web UI call this)."""
     per_article = [analyze_article(a, options=options.analyze) for a in articles]
+    per_article = add_known_names(per_article, [not has_name_model(a.language, a.body) for a in articles])
     sentences = [s for group in per_article for s in group]
     entities = resolve_entities([m for s in sentences for m in s.mentions], options.resolve)
     embedder = get_embedder(options.embedder)
