@@ -37,3 +37,32 @@ def test_unrelated_names_are_not_garbles() -> None:
 def test_places_with_different_labels_join() -> None:
     groups = _groups([_m("a", "Port Averin", "FAC"), _m("b", "Port Averin", "GPE")])
     assert groups == [{"Port Averin"}] and len(resolve_entities([_m("a", "Port Averin", "FAC"), _m("b", "Port Averin", "GPE")])[0].mentions) == 2
+
+
+def test_one_person_across_scripts_and_transliterations() -> None:
+    groups = _groups([
+        _m("en", "Taras Shevchenko"), _m("ru", "Тарас Шевченко", "NAME"), _m("fr", "Chevtchenko", "NAME"),
+        _m("de", "Schewtschenko", "NAME"), _m("en", "Nadia Gershkovich"), _m("it", "Nadia Gershckovic"),
+        _m("ru", "Шевченко", "NAME"),
+    ])
+    assert next(g for g in groups if "Taras Shevchenko" in g) == {
+        "Taras Shevchenko", "Тарас Шевченко", "Chevtchenko", "Schewtschenko", "Шевченко"}
+    assert next(g for g in groups if "Nadia Gershkovich" in g) == {"Nadia Gershkovich", "Nadia Gershckovic"}
+
+
+def test_case_endings_join_but_short_names_stay_apart() -> None:
+    assert garble_evidence("Путина", "Putin") == "the same name with a case ending"
+    assert garble_evidence("Marca", "Marc", strict=True) is None
+    assert garble_evidence("Abdden", "Biden") is None
+
+
+def test_untyped_words_stay_apart_from_people_without_evidence() -> None:
+    entities = resolve_entities([_m("en", "Anna Keller"), _m("es", "Ayuntamiento", "NAME"), _m("es", "Keller", "NAME")])
+    by_text = {m.text: e for e in entities for m in e.mentions}
+    assert by_text["Keller"].label == "PERSON" and by_text["Keller"] is by_text["Anna Keller"]
+    assert by_text["Ayuntamiento"].label == "NAME"
+
+
+def test_names_with_no_latin_letters_never_crash() -> None:
+    odd = [_m("a", "ʼʼ"), _m("a", "Ⅻ", "ORG"), _m("b", "尹锡悦"), _m("b", "윤석열", "NAME"), _m("c", "א ב", "ORG")]
+    assert len(resolve_entities(odd)) >= 1

@@ -128,3 +128,25 @@ def test_real_stories_stage_end_to_end(tmp_path: Path, capsys: pytest.CaptureFix
     assert len(report["articles"]) == bridge["reports"] and report["alignments"]
     assert "Coastline Post" in err and "reprints northwire-" in err
     assert "Coastline Post" not in {a["outlet"] for a in report["articles"]}
+
+
+def test_stories_by_language(tmp_path: Path, keyword_stories: None, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "mixed.jsonl"
+    records = [
+        {"url": "https://a.example/1", "outlet": "A", "title": "Ferry service resumes",
+         "text": "The ferry service across the sound resumed on Monday after repairs to the harbour ramp."},
+        {"url": "https://b.example/1", "outlet": "B", "title": "Паромное сообщение возобновлено",
+         "text": "Паромное сообщение через пролив возобновилось в понедельник после ремонта причала."},
+    ]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    db = str(tmp_path / "s.duckdb")
+    assert main(["ingest", str(src), "--db", db, "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert main(["stories", "--db", db, "--language", "ru", "--format", "json"]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert rows and all("ru" in r["languages"] for r in rows)
+    assert main(["stories", "--db", db, "--language", "ko", "--format", "json"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["export", "--db", db, "--format", "jsonl", str(tmp_path / "out")]) == 0
+    exported = [json.loads(line) for f in (tmp_path / "out").rglob("articles*.jsonl") for line in f.open()]
+    assert sorted(a["language"] for a in exported) == ["en", "ru"]

@@ -48,3 +48,24 @@ def test_every_format_has_the_sections(fmt: str) -> None:
     else:
         for section in ("Sources", "Headlines", "Differences inside agreement", "Only in"):
             assert section in out, section
+
+
+UNRELATED = replace(GAZETTE, id="garden", title="Allotment show opens",
+                    body="The allotment society opened its summer show of prize marrows and sweet peas.\n\n"
+                         "Judges praised a record entry of heritage tomatoes grown by pupils.")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_shows_languages_and_a_report_that_shares_nothing(fmt: str) -> None:
+    arts = [replace(HERALD, language="en"), replace(GAZETTE, language="en"), replace(UNRELATED, language="en")]
+    report = compare_articles(arts, CompareOptions(embedder="hashing"))
+    assert report.isolated == ("garden",)
+    out = render(report, fmt)
+    if fmt == "json":
+        data = json.loads(out)
+        assert {a["id"]: a["shares_nothing"] for a in data["articles"]} == {
+            HERALD.id: False, GAZETTE.id: False, "garden": True}
+        assert {a["language"] for a in data["articles"]} == {"en"}
+    else:
+        assert "shares nothing with the other reports" in out
+        assert "English" in out or "| en " in out or " en " in out

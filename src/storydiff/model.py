@@ -255,6 +255,14 @@ class Report(_Plain):
         """Every difference inside agreement, with the alignment it sits in."""
         return tuple((al, d) for al in self.alignments for d in al.differences)
 
+    @property
+    def isolated(self) -> tuple[str, ...]:
+        """Articles that share no claim with any other report (with two or more reports): another event?"""
+        if len(self.articles) < 2:
+            return ()
+        aligned = {s.article for al in self.alignments for s in al.sentences}
+        return tuple(a.id for a in self.articles if a.id not in aligned)
+
     def article(self, article_id: str) -> Article:
         """Return the article with this id."""
         for art in self.articles:
@@ -265,8 +273,10 @@ class Report(_Plain):
     def to_json_dict(self) -> dict[str, Any]:
         """Return the report in the documented JSON schema (docs/report-schema.md)."""
         arts = []
+        isolated = set(self.isolated)
         for art in self.articles:
             item = art.to_dict()
+            item["shares_nothing"] = art.id in isolated
             sig = self.machine_translated.get(art.id)
             item["machine_translated"] = sig.to_dict() if sig else {"flag": False, "score": 0.0, "evidence": []}
             arts.append(item)

@@ -131,6 +131,7 @@ class StoryRow:
     reports: int
     outlets: int
     outlet_names: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()  # languages of its reports, most reports first
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,8 +428,9 @@ class Store:
                     for t in TABLES}
 
     def stories(self, *, search: str | None = None, since: str | None = None, outlet: str | None = None,
-                limit: int | None = None) -> list[StoryRow]:
-        """Stories, newest first; `search` matches titles and bodies, `outlet` any of its outlets."""
+                language: str | None = None, limit: int | None = None) -> list[StoryRow]:
+        """Stories, newest first; `search` matches titles and bodies, `outlet` any of its outlets, `language`
+        any of its reports' languages."""
         where, params = ["TRUE"], []  # type: ignore[var-annotated]
         if since:
             where.append("s.id IN (SELECT story_id FROM articles WHERE published_date >= ?::DATE)")
@@ -436,22 +438,30 @@ class Store:
         if outlet:
             where.append("s.id IN (SELECT story_id FROM articles WHERE outlet ILIKE ? ESCAPE '\\')")
             params.append(f"%{_escape_like(outlet)}%")
+        if language:
+            where.append("s.id IN (SELECT story_id FROM articles WHERE lower(language) = lower(?))")
+            params.append(language)
         if search:
             where.append("s.id IN (SELECT story_id FROM articles WHERE title ILIKE ? ESCAPE '\\' "
                          "OR body ILIKE ? ESCAPE '\\')")
             params += [f"%{_escape_like(search)}%"] * 2
-        sql = f"""SELECT s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets, o.names
+        sql = f"""SELECT s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets, o.names, g.langs
                   FROM stories s LEFT JOIN (
                       SELECT story_id, list(DISTINCT outlet ORDER BY outlet) AS names
                       FROM articles WHERE outlet <> '' GROUP BY story_id) o ON o.story_id = s.id
+                  LEFT JOIN (
+                      SELECT story_id, list(language ORDER BY n DESC, language) AS langs FROM (
+                          SELECT story_id, language, count(*) AS n FROM articles
+                          WHERE language IS NOT NULL AND language <> '' GROUP BY story_id, language)
+                      GROUP BY story_id) g ON g.story_id = s.id
                   WHERE {' AND '.join(where)}
                   ORDER BY s.first_seen DESC NULLS LAST, s.first_seq DESC"""
         if limit:
             sql += f" LIMIT {int(limit)}"
         with self.connect() as con:
             rows = con.execute(sql, params).fetchall()
-        return [StoryRow(r[0], r[1] or "", r[2], r[3], r[4], r[5], r[6], tuple(o for o in r[7] or () if o))
-                for r in rows]
+        return [StoryRow(r[0], r[1] or "", r[2], r[3], r[4], r[5], r[6], tuple(o for o in r[7] or () if o),
+                         tuple(r[8] or ())) for r in rows]
 
     def story(self, story_id: str) -> StoryRow:
         """One story's summary row; StoreError when there is none."""

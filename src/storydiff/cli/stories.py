@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--search", metavar="TEXT", help="only stories with an article whose title or text holds TEXT")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="only stories with an article published on or after DATE")
     p.add_argument("--outlet", metavar="NAME", help="only stories one of whose outlets contains NAME")
+    p.add_argument("--language", metavar="CODE", help="only stories with a report in this language (ISO 639-1: en, de, ru)")
     p.add_argument("--limit", type=int, default=0, metavar="N", help="at most N stories (default: all)")
     p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="text (default) or JSON Lines")
     add_db_argument(p)
@@ -63,28 +64,31 @@ def run(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise UsageError("--limit must be 0 (all) or more")
     store = Store(args.db, read_only=True)
-    rows = store.stories(search=args.search, since=args.since, outlet=args.outlet, limit=args.limit or None)
+    rows = store.stories(search=args.search, since=args.since, outlet=args.outlet, language=args.language,
+                         limit=args.limit or None)
     out = sys.stdout
     if args.format == "json":
         for r in rows:
             out.write(json.dumps({"id": r.id, "title": r.title, "first_seen": r.first_seen,
                                   "last_seen": r.last_seen, "reports": r.reports,
-                                  "copies": r.articles - r.reports, "outlets": list(r.outlet_names)},
+                                  "copies": r.articles - r.reports, "outlets": list(r.outlet_names),
+                                  "languages": list(r.languages)},
                                  ensure_ascii=False) + "\n")
         return 0
     if not rows:
         print("no stories match", file=sys.stderr)
         return 0
     width = max(len(r.id) for r in rows)
-    out.write(f"{'ID':<{width}}  {'DATE':<10}  REPORTS  COPIES  OUTLETS / TITLE\n")
+    out.write(f"{'ID':<{width}}  {'DATE':<10}  REPORTS  COPIES  LANG   OUTLETS / TITLE\n")
     for r in rows:
         title = " ".join(r.title.split())
         if len(title) > TITLE_MAX_CHARS:
             title = title[: TITLE_MAX_CHARS - 1] + "…"
         outlets = ", ".join(r.outlet_names[:4]) + (f" +{len(r.outlet_names) - 4}" if len(r.outlet_names) > 4 else "")
         day = (r.first_seen or "")[:10]
-        out.write(f"{r.id:<{width}}  {day:<10}  {r.reports:>7}  {r.articles - r.reports:>6}  {outlets}\n")
-        out.write(f"{'':<{width}}  {'':<10}  {'':>7}  {'':>6}  {title}\n")
+        langs = ",".join(r.languages[:2]) + ("+" if len(r.languages) > 2 else "")
+        out.write(f"{r.id:<{width}}  {day:<10}  {r.reports:>7}  {r.articles - r.reports:>6}  {langs:<5}  {outlets}\n")
+        out.write(f"{'':<{width}}  {'':<10}  {'':>7}  {'':>6}  {'':<5}  {title}\n")
     return 0
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from storydiff.analyze.script import language_name
 from storydiff.model import Report
 
 MAX_ENTITIES = 40  # entity panel rows; the JSON report keeps them all
+SHARES_NOTHING = "shares nothing with the other reports — a different event?"
 # control characters other than tab and newline (C0, DEL, C1): in article text they would reach the
 # reader's terminal as escape sequences (clear screen, set title, write the clipboard)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -39,6 +41,7 @@ def _view(report: Report) -> dict[str, Any]:
     ids = [a.id for a in report.articles]
     consensus = {al.id for al in report.consensus}
     sources = []
+    isolated = set(report.isolated)
     for art in report.articles:
         sig = report.machine_translated.get(art.id)
         n = sum(1 for s in report.sentences if s.article == art.id)
@@ -46,7 +49,9 @@ def _view(report: Report) -> dict[str, Any]:
             "id": art.id, "label": label(report, art.id), "title": art.title, "outlet": art.outlet,
             "published": art.published or "", "source": art.source, "sentences": n, "author": art.author,
             "mt": bool(sig and sig.flag), "mt_evidence": list(sig.evidence) if sig else [],
-            "dropped": len(art.dropped), "url": art.url,
+            "dropped": len(art.dropped), "url": art.url, "language": art.language or "",
+            "language_name": language_name(art.language) if art.language else "unknown",
+            "note": SHARES_NOTHING if art.id in isolated else "",
         })
     alignments = []
     for al in report.alignments:

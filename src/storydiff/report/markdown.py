@@ -19,10 +19,12 @@ def render_markdown(report: Report) -> str:
     """Render a report as Markdown."""
     v = view(report)
     out = [f"# storydiff: {v['n']} reports compared", ""]
-    out += ["## Sources", "", "| source | title | published | sentences | machine-translated |", "|---|---|---|---|---|"]
+    out += ["## Sources", "", "| source | language | title | published | sentences | machine-translated | notes |",
+            "|---|---|---|---|---|---|---|"]
     for s in v["sources"]:
         mt = "yes: " + md("; ".join(s["mt_evidence"])) if s["mt"] else "no"
-        out.append(f"| {md(s['label'])} | {md(s['title'])} | {md(s['published'] or '?')} | {s['sentences']} | {mt} |")
+        out.append(f"| {md(s['label'])} | {md(s['language_name'])} | {md(s['title'])} | {md(s['published'] or '?')} | "
+                   f"{s['sentences']} | {mt} | {md(s['note'])} |")
     out += ["", "## Headlines", ""]
     for h in v["headlines"]:
         own = ", ".join(md(w) for w in h["own"]) or "—"

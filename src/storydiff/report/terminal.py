@@ -25,7 +25,7 @@ def renderables(report: Report) -> Group:
                       f"report), {c['differences']} differences, {c['unique']} sentences in one report only",
                       style="bold"))
     src = Table(title="Sources", show_lines=False, expand=True)
-    for col in ("source", "title", "published", "sent.", "notes"):
+    for col in ("source", "lang.", "title", "published", "sent.", "notes"):
         src.add_column(col)
     for s in v["sources"]:
         notes = Text()
@@ -34,8 +34,11 @@ def renderables(report: Report) -> Group:
             notes.append("; ".join(s["mt_evidence"]))
         if s["dropped"]:
             notes.append(f" {s['dropped']} boilerplate block(s) removed", style="dim")
-        src.add_row(Text(s["label"]), Text(s["title"]), Text(s["published"] or "?"), str(s["sentences"]), notes)
+        src.add_row(Text(s["label"]), Text(s["language"] or "?"), Text(s["title"]), Text(s["published"] or "?"), str(s["sentences"]), notes)
     parts.append(src)
+    for s in v["sources"]:  # on a line of its own: a table cell would wrap it out of sight
+        if s["note"]:
+            parts.append(Text(f"{s['label']}: {s['note']}", style="bold yellow"))
     heads = Table(title="Headlines", expand=True, show_header=False)
     heads.add_column("source")
     heads.add_column("headline")

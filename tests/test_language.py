@@ -1,0 +1,45 @@
+"""Language of a report: read from its text, the page's tag only a hint, the body's language for mixed texts."""
+
+from __future__ import annotations
+
+import pytest
+
+from storydiff.analyze.language import article_language, detect_language, normalise_tag
+from storydiff.ingest.readers import article_from_record
+
+SPANISH = ("El ayuntamiento de la ciudad aprobó el miércoles un nuevo plan de transporte que reducirá "
+           "el tráfico en el centro histórico durante los próximos cinco años, según informó el alcalde.")
+RUSSIAN = ("Городской совет в среду утвердил новый план развития транспорта, который сократит движение "
+           "в историческом центре в течение следующих пяти лет, сообщил мэр.")
+ROMANIAN = ("Consiliul local a aprobat miercuri un nou plan de transport care va reduce traficul din centrul "
+            "istoric al orașului în următorii cinci ani, a declarat primarul într-o conferință de presă.")
+TWEET = "Great news for our city today, thanks to everyone who worked on this plan!"
+
+
+@pytest.mark.parametrize(("text", "code"), [(SPANISH, "es"), (RUSSIAN, "ru"), (ROMANIAN, "ro")])
+def test_language_is_read_from_the_text(text: str, code: str) -> None:
+    guess = detect_language(text)
+    assert guess.code == code and guess.basis == "text"
+
+
+def test_an_english_tweet_inside_a_romanian_report_keeps_the_body_language() -> None:
+    body = "\n\n".join([ROMANIAN, TWEET, ROMANIAN.replace("miercuri", "joi")])
+    assert article_language("Plan nou de transport", body) == "ro"
+
+
+def test_the_page_tag_is_only_a_hint() -> None:
+    assert detect_language(SPANISH, hint="en-GB").code == "es"  # the text wins when it is clear
+    assert detect_language("OK", hint="pt-BR") == detect_language("OK", hint="pt_BR")
+    assert detect_language("OK", hint="pt-BR").code == "pt"  # too little text: the tag settles it
+    assert detect_language("OK").code == ""
+
+
+@pytest.mark.parametrize(("tag", "code"), [("en-GB", "en"), ("PT_br", "pt"), ("", ""), ("<script>", ""), ("x" * 40, "")])
+def test_page_tags_are_normalised(tag: str, code: str) -> None:
+    assert normalise_tag(tag) == code
+
+
+def test_a_record_gets_the_language_of_its_text_whatever_its_tag() -> None:
+    art = article_from_record({"title": "Plan", "text": RUSSIAN, "language": "en"}, source="r.json")
+    assert art.language == "ru"
+    assert article_from_record({"title": "Plan", "text": SPANISH}, source="s.json").language == "es"
