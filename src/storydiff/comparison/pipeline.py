@@ -9,7 +9,7 @@ from pathlib import Path
 
 from storydiff.analyze import AnalyzeOptions, analysis_backend, analyze_article, has_name_model
 from storydiff.analyze.embed import get_embedder
-from storydiff.comparison.align import AlignOptions, align, group_pairs
+from storydiff.comparison.align import AlignOptions, align_articles, group_pairs
 from storydiff.comparison.discrepancies import kind_of, sentence_differences
 from storydiff.comparison.headlines import compare_headlines
 from storydiff.errors import InputError, UsageError
@@ -97,7 +97,9 @@ def compare_articles(articles: Sequence[Article], options: CompareOptions) -> Re
     sentences = [s for group in per_article for s in group]
     entities = resolve_entities([m for s in sentences for m in s.mentions], options.resolve)
     embedder = get_embedder(options.embedder)
-    pairs = align(per_article, embedder, options.align)
+    # each pair of reports with the model its languages need (the multilingual ones load only when needed)
+    aligned_by = align_articles(per_article, embedder, options.align, languages=[a.language for a in articles])
+    pairs = aligned_by.pairs
     by_ref = {s.ref: s for s in sentences}
     entities = attach_roles(entities, sentences, [(p.a, p.b) for p in pairs])
     same_entity = _entity_matcher(entities)
@@ -133,7 +135,8 @@ def compare_articles(articles: Sequence[Article], options: CompareOptions) -> Re
         entities=tuple(entities),
         headlines=tuple(compare_headlines(articles)),
         machine_translated=signals,
-        backends={"analysis": analysis_backend(options.analyze), "embedding": embedder.name,
+        backends={"analysis": analysis_backend(options.analyze),
+                  "embedding": ", ".join(dict.fromkeys(aligned_by.models.values())) or embedder.name,
                   "alignment": "cosine+lexical-margin.v1", "resolution": "aliases-garbles.v1"},
     )
 
