@@ -66,3 +66,10 @@ def test_untyped_words_stay_apart_from_people_without_evidence() -> None:
 def test_names_with_no_latin_letters_never_crash() -> None:
     odd = [_m("a", "ʼʼ"), _m("a", "Ⅻ", "ORG"), _m("b", "尹锡悦"), _m("b", "윤석열", "NAME"), _m("c", "א ב", "ORG")]
     assert len(resolve_entities(odd)) >= 1
+
+
+def test_a_korean_name_in_hangul_and_two_romanisations_is_one_person() -> None:
+    groups = _groups([_m("a", "Park Jin-young"), _m("b", "Bak Jin-yeong"), _m("c", "박진영", "NAME"),
+                      _m("a", "Choi Min-su")])
+    assert next(g for g in groups if "Park Jin-young" in g) == {"Park Jin-young", "Bak Jin-yeong", "박진영"}
+    assert {"Choi Min-su"} in groups

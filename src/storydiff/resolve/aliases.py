@@ -117,6 +117,40 @@ def garble_evidence(a: str, b: str, *, strict: bool = False) -> str | None:
     return None
 
 
+MAX_SYLLABLE_NAME = 4  # syllables of a Korean name (family name + one to three)
+_KO_CONSONANTS = str.maketrans({"g": "k", "d": "t", "b": "p", "j": "c", "r": "l"})
+_KO_SYLLABLE = re.compile(r"^[bcdghjkmnprstwy]{0,3}[aeiouwy]{1,3}r?(?:ng|n|m|l|k|p|t|g|b|r)?$")
+_SILENT_R = re.compile(r"(?<=[aeiou])r(?=[^aeiou])")  # the r of "Park": a vowel-length mark, no consonant
+
+
+def is_hangul(ch: str) -> bool:
+    """True for a Hangul syllable block."""
+    return "\uac00" <= ch <= "\ud7a3"
+
+
+def hangul_key(syllable: str) -> str:
+    """The consonants of a romanised Korean syllable, voicing and vowels left out: romanisation systems
+    differ there (Yoon / Yun, Suk / Seok, Myung / Myeong) but agree on the consonants."""
+    text = _SILENT_R.sub("", fold(syllable)).replace("ck", "k").replace("ch", "c").replace("ng", "N").translate(_KO_CONSONANTS)
+    key = re.sub(r"[aeiouwyh\s-]", "", text)
+    # an initial l or n is written or dropped by convention (Lee / Yi / Rhee, Yoon / Yun): no evidence either way
+    return "" if key in ("l", "n") and text.startswith(("l", "n", "y", "i")) else key
+
+
+def korean_name_key(name: str) -> tuple[str, ...] | None:
+    """One key a syllable for a name that reads as Korean (in Hangul, or romanised syllable by syllable), else None."""
+    if name and all(is_hangul(ch) for ch in name.replace(" ", "")):
+        keys = tuple(hangul_key(romanise(ch)) for ch in name if is_hangul(ch))
+    else:
+        toks = name_tokens(name)
+        if not all(_KO_SYLLABLE.match(t) for t in toks):
+            return None
+        keys = tuple(hangul_key(t) for t in toks)
+    consonants = sum(len(k) for k in keys)  # three syllables carry evidence in their count as well
+    enough = consonants >= MIN_SKELETON or (len(keys) >= 3 and consonants >= MIN_SKELETON - 1)
+    return keys if 2 <= len(keys) <= MAX_SYLLABLE_NAME and enough else None
+
+
 MAX_ENDING = 3  # letters a case ending adds to a name (Putin -> Putina, Trump -> Trampom)
 MIN_INFLECTED_BASE = 5  # shorter bases are other names, not declensions (Marc / Marco, Paul / Paula)
 
@@ -222,6 +256,15 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
                 reasons = [w for w in whys if w and w != "same spelling"]
                 if all(whys) and reasons:
                     uf.union(x, y, f"'{y[1]}' ~ '{x[1]}': {reasons[0]}")
+    # 3b. A Korean name in Hangul or in another romanisation ("윤석열", "Yun Seok-yeol" ~ "Yoon Suk Yeol").
+    korean: dict[tuple[str, ...], tuple[str, str]] = {}
+    for f in sorted(forms, key=lambda f: label_of[f] != "PERSON"):
+        key = korean_name_key(f[1]) if label_of[f] in ("PERSON", UNTYPED) else None
+        if key is None:
+            continue
+        if key in korean and uf.find(korean[key]) != uf.find(f) and "PERSON" in (label_of[f], label_of[korean[key]]):
+            uf.union(korean[key], f, f"'{f[1]}' ~ '{korean[key][1]}': one Korean name in another romanisation")
+        korean.setdefault(key, f)
     # 4. Respelled or garbled single names ("Kreva", "Cleva") join the person whose name they echo.
     if options.garbles:
         unresolved = [s for s in singles if not _joined_to_full(uf, s, full)]

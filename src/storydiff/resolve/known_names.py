@@ -8,7 +8,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from storydiff.model import Mention, Sentence
-from storydiff.resolve.aliases import CONFUSIONS, UNTYPED, garble_evidence, name_tokens, translit_key
+from storydiff.resolve.aliases import (
+    CONFUSIONS,
+    MAX_SYLLABLE_NAME,
+    UNTYPED,
+    garble_evidence,
+    hangul_key,
+    is_hangul,
+    name_tokens,
+    romanise,
+    translit_key,
+)
 
 MIN_TOKEN_CHARS = 4  # shorter name parts ("Li", "Kim", "Ali") match too many words of another language
 SEARCHED_LABELS = frozenset({"PERSON", "GPE", "LOC", "ORG", "FAC"})  # kinds of names looked for elsewhere
@@ -21,6 +31,7 @@ class _Known:
 
     def __init__(self, sentences: Sequence[Sentence]) -> None:
         self.by_head: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # head -> (key, token, label)
+        self.syllabic: dict[tuple[str, ...], str] = {}  # Korean-style names, one key a syllable -> label
         seen: set[str] = set()
         ranked = sorted((m for s in sentences for m in s.mentions if m.label in SEARCHED_LABELS),
                         key=lambda m: m.label != "PERSON")  # a part both a person and a place names is a person
@@ -28,11 +39,22 @@ class _Known:
             parts = name_tokens(m.text)
             if m.label in WORDY_LABELS and len(parts) > 1:
                 continue
+            if m.label == "PERSON" and 2 <= len(parts) <= MAX_SYLLABLE_NAME:
+                self.syllabic.setdefault(tuple(hangul_key(p) for p in parts), m.label)
             for tok in parts:
                 key = translit_key(tok)
                 if len(key) >= MIN_TOKEN_CHARS and key not in seen:
                     seen.add(key)
                     self.by_head[_head(key)].append((key, tok, m.label))
+
+    def match_syllables(self, word: str) -> tuple[int, str] | None:
+        """(characters, label) of a known name written syllable by syllable in Hangul at the start of `word`."""
+        syllables = [hangul_key(romanise(ch)) for ch in word[:MAX_SYLLABLE_NAME] if is_hangul(ch)]
+        for n in range(min(len(syllables), MAX_SYLLABLE_NAME), 1, -1):
+            label = self.syllabic.get(tuple(syllables[:n]))
+            if label is not None and all(is_hangul(ch) for ch in word[:n]):
+                return n, label
+        return None
 
     def match(self, word: str) -> str | None:
         """The label of the known name this word spells (in any script or transliteration), or None."""
@@ -68,6 +90,11 @@ def _tag(sentence: Sentence, known: _Known) -> Sentence:
     """The sentence with known names tagged: adjacent matched words form one mention, replacing untyped runs."""
     spans: list[tuple[int, int, str]] = []
     for m in _WORD.finditer(sentence.text):
+        if known.syllabic and is_hangul(m.group(0)[0]):
+            found = known.match_syllables(m.group(0))
+            if found is not None:
+                spans.append((m.start(), m.start() + found[0], found[1]))
+                continue
         label = known.match(m.group(0))
         if label is None:
             continue
