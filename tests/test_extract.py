@@ -183,3 +183,15 @@ def test_beats_trafilatura_on_the_dataset(datasets_dir) -> None:  # type: ignore
     )
     assert ours["F1"] >= base["F1"] + 0.01
     assert ours["P"] >= 0.96
+
+
+@pytest.mark.parametrize("text", [
+    "经过十四个月的维修，这座桥于周二重新开放，市长表示。",  # Chinese: no spaces, ends with 。
+    "ग्रामीण क्षेत्र में नया पुल आज खोला गया।",  # Hindi: ends with the danda
+    "สะพานเปิดใหม่แล้ววันนี้ตามที่นายกเทศมนตรีกล่าว",  # Thai: no spaces, no final sign
+])
+def test_a_short_report_in_any_script_is_text(text: str) -> None:
+    art = extract_text(text, source="bridge.txt", title="")  # a record with no headline: the sentence decides
+    assert art.body == text
+    with pytest.raises(NoArticleError):
+        extract_text("首页 新闻 体育", source="menu.txt", title="")  # three menu words are not a sentence
