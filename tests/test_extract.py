@@ -195,3 +195,10 @@ def test_a_short_report_in_any_script_is_text(text: str) -> None:
     assert art.body == text
     with pytest.raises(NoArticleError):
         extract_text("首页 新闻 体育", source="menu.txt", title="")  # three menu words are not a sentence
+
+
+def test_a_first_line_ending_in_a_full_stop_of_another_script_is_not_a_headline() -> None:
+    first, second = "经过十四个月的维修，这座桥于周二重新开放。", "市长表示，交通将在周五之前恢复正常。"
+    art = extract_text(f"{first}\n\n{second}", source="bridge.txt")
+    assert art.title == "" and art.body == f"{first}\n\n{second}"
+    assert extract_text(f"大桥重新开放\n\n{first}", source="bridge.txt").title == "大桥重新开放"

@@ -33,7 +33,7 @@ _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MD_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
-_FINAL_STOP = re.compile(r"[.]$")
+_FINAL_STOP = re.compile(r"[.。．｡।॥۔።։។။]$")  # a full stop in any script: a line ending in one is not a headline
 _BY_PREFIX = re.compile(r"^by\s+", re.I)
 # sentence ends in every script: Latin, CJK (。．！？｡), Devanagari (।॥), Arabic (؟۔), Ethiopic (።), Armenian (։),
 # Khmer (។), Myanmar (။), closing quotes and brackets; Thai and Lao end a sentence with a space instead
