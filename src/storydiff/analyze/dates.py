@@ -144,7 +144,6 @@ class _Lexicon:
     weekdays: dict[str, int]  # casefolded spelling -> 0 (Monday) … 6
     months: dict[str, int]  # casefolded spelling -> 1 (January) … 12
     shifts: dict[str, int]  # casefolded relative-day word -> days from the publication date
-    future: frozenset[str]  # relative-day words that point forward ("mañana", "morgen")
     next_words: frozenset[str]  # a weekday next to one of these is the coming one ("próximo", "nächsten")
     last_words: frozenset[str]  # … the one before the most recent ("pasado", "letzten")
 
@@ -232,16 +231,15 @@ def _lexicon(language: str) -> _Lexicon | None:
         absolute = rf"{day}\.?{between}{month}(?:{between}{year})?"
     pattern = re.compile(rf"(?P<abs>{absolute})|(?P<wd>{_alternation(list(weekdays))})"
                          rf"|(?P<rel>{_alternation(list(shifts))})", re.IGNORECASE)
-    future = frozenset(f for f, shift in shifts.items() if shift > 0)
-    return _Lexicon(language, pattern, weekdays, months, shifts, future, next_words, last_words)
+    return _Lexicon(language, pattern, weekdays, months, shifts, next_words, last_words)
 
 
-def _lookup(table: dict[str, int], text: str) -> int:
+def _lookup(table: dict[str, int], text: str) -> int | None:
     """TABLE's value for a matched spelling, compared the way the pattern matched it (case-insensitively)."""
     key = text.casefold()
     if key in table:
         return table[key]
-    return next(v for k, v in table.items() if re.fullmatch(re.escape(k), text, re.IGNORECASE))
+    return next((v for k, v in table.items() if re.fullmatch(re.escape(k), text, re.IGNORECASE)), None)
 
 
 def _neighbour_words(sentence: str, start: int, end: int) -> tuple[tuple[int, int, str] | None, ...]:
@@ -268,11 +266,11 @@ def _foreign_dates(sentence: str, published: date | None,
             (start, end), resolved = _foreign_weekday(sentence, start, end, published, lexicon)
             out.append(((start, end), DateRef(text=sentence[start:end], resolved=resolved, relative=True)))
         else:
-            shift = _lookup(lexicon.shifts, text)
+            shift = _lookup(lexicon.shifts, m.group("rel"))
             before, _ = _neighbour_words(sentence, start, end)
             # hand-written: dateparser reads "mañana"/"Morgen" as tomorrow, but after an article ("la mañana",
             # "am Morgen") or capitalised mid-sentence the word is the noun "morning"
-            if shift > 0 and before and (len(before[2]) <= MIN_QUALIFIER_CHARS or text[0].isupper()):
+            if shift is None or shift > 0 and before and (len(before[2]) <= MIN_QUALIFIER_CHARS or text[0].isupper()):
                 continue
             resolved = (published + timedelta(days=shift)).isoformat() if published else None
             out.append(((start, end), DateRef(text=text, resolved=resolved, relative=True)))
@@ -283,6 +281,8 @@ def _foreign_absolute(m: re.Match[str], published: date | None, lexicon: _Lexico
     """A day-and-month date read from its parts (dateparser misreads some, e.g. Chinese "8月3日"), its year taken
     from the publication date when absent."""
     month = _lookup(lexicon.months, m.group("month"))
+    if month is None:
+        return None
     try:
         if m.group("year"):
             return date(int(m.group("year")), month, int(m.group("day"))).isoformat()
@@ -297,6 +297,8 @@ def _foreign_weekday(sentence: str, start: int, end: int, published: date | None
                      lexicon: _Lexicon) -> tuple[tuple[int, int], str | None]:
     """A weekday resolved like an English one; a "next"/"last" word beside it joins the expression."""
     target = _lookup(lexicon.weekdays, sentence[start:end])
+    if target is None:
+        return (start, end), None
     step = 0
     for neighbour in _neighbour_words(sentence, start, end):
         if neighbour is None:
