@@ -193,6 +193,13 @@ def test_stories_newest_first_with_sizes(store_client: TestClient) -> None:
     assert data["stories"][1]["id"] == "harbour"
     page = store_client.get("/stories").text
     assert 'href="/stories/bridge"' in page and 'role="search"' in page
+    assert first["languages"] == ["en"] and data["stories"][1]["languages"] == ["de"]
+    assert '<option value="de">German (de)</option>' in page
+
+
+def test_story_page_shows_each_reports_language(store_client: TestClient) -> None:
+    page = store_client.get("/stories/bridge").text
+    assert "<th scope=\"col\">language</th>" in page and ">English</td>" in page
 
 
 def test_stories_search_filters_and_paging(store_client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from storydiff.analyze.script import language_name
 from storydiff.errors import StoreError
 from storydiff.model import Article
 from storydiff.report._view import clean
@@ -20,7 +21,8 @@ PER_PAGE = 50  # stories per page of the list
 MAX_OUTLET_CHOICES = 300  # outlets offered in the filter's suggestion list
 MAX_SEARCH_WORDS = 8  # words of the search box used (all must occur in one article)
 MAX_LISTED_IN_MEMORY = 200_000  # stories whose list rows the snapshot also keeps as Python tuples (~200 B each)
-LIST_COLUMNS = "s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets, s.mt_flagged, s.outlet_names"
+LIST_COLUMNS = ("s.id, s.title, s.first_seen, s.last_seen, s.articles, s.reports, s.outlets, s.mt_flagged, "
+                "s.outlet_names, s.languages")
 _LIVE_MT = "(SELECT coalesce(bool_or(a.mt_flag), false) FROM articles a WHERE a.story_id = s.id)"  # no snapshot
 MAX_CACHED_FILTERS = 512  # word or filter value -> matching stories, kept per snapshot (8 bytes a story)
 REFRESH_CHECK_S = 2.0  # seconds between two checks of whether the store file changed (at least)
@@ -293,12 +295,14 @@ class StoreStories:
                 rows = con.execute(f"""SELECT {LIST_COLUMNS}, count(*) OVER () FROM stories s WHERE {where}
                                        ORDER BY s.ord LIMIT {int(limit)} OFFSET {int(offset)}""", params).fetchall()
                 if rows or not offset:
-                    return self._rows(rows), int(rows[0][9]) if rows else 0
+                    return self._rows(rows), int(rows[0][10]) if rows else 0
             else:
                 rows = con.execute(
-                    f"""SELECT {LIST_COLUMNS.replace("s.outlet_names", "").replace("s.mt_flagged", _LIVE_MT)}
+                    f"""SELECT {LIST_COLUMNS.replace("s.outlet_names, s.languages", "").replace("s.mt_flagged", _LIVE_MT)}
                                (SELECT list(DISTINCT a.outlet ORDER BY a.outlet) FROM articles a
-                                WHERE a.story_id = s.id AND a.outlet <> '')
+                                WHERE a.story_id = s.id AND a.outlet <> ''),
+                               (SELECT list(DISTINCT a.language ORDER BY a.language) FROM articles a
+                                WHERE a.story_id = s.id AND a.language <> '')
                         FROM stories s WHERE {where}
                         ORDER BY s.first_seen DESC NULLS LAST, s.first_seq DESC
                         LIMIT {int(limit)} OFFSET {int(offset)}""", params).fetchall()
@@ -343,7 +347,7 @@ class StoreStories:
     def _rows(rows: list[Any]) -> list[dict[str, Any]]:
         return [{"id": r[0], "title": clean(r[1] or "(untitled)"), "first_seen": r[2] or "", "last_seen": r[3] or "",
                  "articles": r[4], "reports": r[5], "outlets": r[6], "mt": bool(r[7]),
-                 "outlet_names": [clean(o) for o in r[8] or () if o]}
+                 "outlet_names": [clean(o) for o in r[8] or () if o], "languages": sorted(clean(x) for x in r[9] or () if x)}
                 for r in rows]
 
     def story(self, story_id: str) -> dict[str, Any] | None:
@@ -375,4 +379,5 @@ class StoreStories:
                 "SELECT count(mt_score), count(*) FILTER (WHERE mt_score IS NULL) FROM articles "
                 + ("WHERE independent" if self._mem is not None else "WHERE duplicate_of IS NULL")).fetchone()
         return {"outlets": sorted(outlets, key=str.casefold), "languages": languages,
+                "language_names": {code: f"{language_name(code)} ({code})" for code in languages},
                 "mt_checked": int(checked), "mt_unchecked": int(unchecked)}
