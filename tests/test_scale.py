@@ -121,6 +121,13 @@ def test_story_reports_agree(spark_out: Path, embedded) -> None:
         assert ours == _outcome([by_id[i] for i in members[story]])
 
 
+def test_spark_sets_each_articles_language_as_ingest_does(spark_out: Path, corpus: Path) -> None:
+    rows = _table(spark_out, "articles")
+    articles, _ = read_articles([corpus])
+    assert rows and all(r["language"] for r in rows)
+    assert sorted(r["language"] for r in rows) == sorted(a.language for a in articles)
+
+
 def test_import_into_store(spark_out: Path, tmp_path: Path) -> None:
     store = Store(tmp_path / "s.duckdb")
     assert import_tables(spark_out, store) == CORPUS
