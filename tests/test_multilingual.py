@@ -262,29 +262,20 @@ def _upload(client: Any, event: str, texts: list[str], outlets: list[str], dates
 
 
 def test_every_world_dev_event_uploads_to_the_compare_page(world_dev: list[dict[str, Any]]) -> None:
-    """Each event pasted into the web compare page: 200, every report in its columns and exports.
-
-    World-dev goes through the whole analysis (names, quotes, numbers, dates, entities) but aligns with the
-    fast English setting: cross-language alignment costs seconds a report and is run by the CLI test above;
-    the hand-made mixed event takes the full path through the page."""
+    """Each event pasted into the web compare page as a user would (default options, the same models as the
+    CLI test above, loaded once): 200, every report in its columns and exports."""
     pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient
 
-    from storydiff.analyze import AnalyzeOptions
-    from storydiff.comparison.align import AlignOptions
-    from storydiff.comparison.pipeline import CompareOptions
     from storydiff.web.app import create_app
 
-    fast = CompareOptions(embedder="hashing", analyze=AnalyzeOptions(use_model=True),
-                          align=AlignOptions(multilingual=False))
-    client = TestClient(create_app(None, options=fast), base_url=LOCAL, raise_server_exceptions=False)
+    client = TestClient(create_app(None), base_url=LOCAL, raise_server_exceptions=False)
     failures = []
     for event, records in _events(world_dev).items():
         texts = [f"{r['title']}\n\n{r['excerpt']}" if r.get("title") else r["excerpt"] for r in records]
         dates = [r["published"] if r.get("published") and len(r["published"]) == 10 else "" for r in records]
         failures += _upload(client, event, texts, [r["outlet"] for r in records], dates)
-    full = TestClient(create_app(None), base_url=LOCAL, raise_server_exceptions=False)
-    failures += _upload(full, "mixed", list(MIXED.values()), [f"Outlet {k}" for k in MIXED], [""] * len(MIXED),
+    failures += _upload(client, "mixed", list(MIXED.values()), [f"Outlet {k}" for k in MIXED], [""] * len(MIXED),
                         detectable=4)
     assert not failures, "\n".join(failures)
 
