@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from storydiff.model import Quantity
 
@@ -98,3 +99,27 @@ def find_quantities(sentence: str) -> list[Quantity]:
 def is_duration(q: Quantity) -> bool:
     """True when the number counts time ("30 years"), which dates compare better."""
     return q.unit in _TIME_UNITS
+
+
+MAX_WORD_NUMBER = 100  # counts written in words stop here in news text ("ninety-nine", not "two thousand")
+MIN_NUMBER_WORD_CHARS = 3  # shorter number words ("un", Korean "이", Japanese "二") are also common words
+
+
+@lru_cache(maxsize=64)
+def number_words(language: str) -> dict[str, float]:
+    """The language's one-word cardinals from two to a hundred (from num2words), to read counts written in words.
+
+    One is left out: in most languages it is also the indefinite article ("un", "ein", "bir")."""
+    try:
+        from num2words import num2words
+    except ImportError:
+        return {}
+    words: dict[str, float] = {}
+    for n in range(2, MAX_WORD_NUMBER + 1):
+        try:
+            word = str(num2words(n, lang=language or "en")).lower()
+        except (NotImplementedError, KeyError, ValueError, TypeError, OverflowError):
+            return words  # a language num2words does not write
+        if " " not in word and len(word) >= MIN_NUMBER_WORD_CHARS:
+            words.setdefault(word, float(n))
+    return words

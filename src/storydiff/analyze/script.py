@@ -10,6 +10,16 @@ SAMPLE_CHARS = 5_000  # characters of the text sampled
 MIN_MODEL_SHARE = 0.5  # share of the sampled letters that must be Latin for the analysis to apply
 
 
+UNSPACED_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR")  # words not split by spaces
+UNSPACED_CHARS_PER_WORD = 2  # characters that count as one word in a script without spaces (Chinese words ~1.5)
+
+
+def word_count(text: str) -> int:
+    """Words of a text; in scripts without spaces (Chinese, Japanese, Thai) characters count in pairs."""
+    unspaced = sum(1 for ch in text if ord(ch) > 0xDFF and unicodedata.name(ch, "").startswith(UNSPACED_SCRIPTS))
+    return len(text.split()) + unspaced // UNSPACED_CHARS_PER_WORD
+
+
 def unsupported_script(text: str) -> str | None:
     """The main script of a text when it is not Latin (e.g. "GEORGIAN", "CJK"), else None."""
     scripts: Counter[str] = Counter()

@@ -14,6 +14,8 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as _STOP
 
 from storydiff.analyze.embed import USE_LANGUAGES, Embedder, NoModelEmbedder, get_multilingual_embedder
+from storydiff.analyze.quantities import number_words
+from storydiff.analyze.script import word_count
 from storydiff.model import Sentence
 
 # Scores are cosines of sentence embeddings (MiniLM scale) and margin ratios (Artetxe & Schwenk 2019).
@@ -27,7 +29,9 @@ MARGIN_K = 4  # neighbours averaged for the margin
 MIN_CLAUSE_WORDS = 5  # shorter pieces of a sentence are too vague to align on their own
 STEM_CHARS = 5  # words are compared by their first letters: a cheap stem ("refused" ~ "refuses")
 _WORD = re.compile(r"[A-Za-z]+")
-_CLAUSE_SPLIT = re.compile(r"[“”\"();:]|,\s")
+# clause breaks: quotes, brackets, colons, a comma before a space, and the full-width marks of CJK text
+# (，、；：（）「」『』), where a comma needs no space after it (",尹…")
+_CLAUSE_SPLIT = re.compile(r"[“”\"();:，、；：（）「」『』]|,\s|,(?=[\u3040-\u30ff\u4e00-\u9fff])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,23 +55,37 @@ class Pair:
     margin: float
 
 
+WINDOW_WORDS = 12  # a long sentence is also read in windows of this many words: one claim of several
+WINDOW_MIN_WORDS = 20  # sentences shorter than this carry one or two claims: their clauses are enough
+
+
+def windows(text: str) -> list[str]:
+    """Overlapping word windows of a long sentence: where no parser splits its claims (most languages here),
+    a claim shared with a short sentence elsewhere still has a piece of about its own length to match."""
+    words = text.split()
+    if len(words) < WINDOW_MIN_WORDS:
+        return []
+    step = WINDOW_WORDS // 2
+    return [" ".join(words[k : k + WINDOW_WORDS]) for k in range(0, len(words) - step, step)]
+
+
 def clauses(text: str) -> list[str]:
     """Pieces of a sentence between quotes, brackets and comma breaks, long enough to stand alone."""
     parts = [p.strip() for p in _CLAUSE_SPLIT.split(text)]
-    return [p for p in parts if len(p.split()) >= MIN_CLAUSE_WORDS and p != text.strip()]
+    return [p for p in parts if word_count(p) >= MIN_CLAUSE_WORDS and p != text.strip()]
 
 
 class _Units:
     """One article's sentences and their clauses, embedded once, with their content words."""
 
     def __init__(self, sentences: Sequence[Sentence], embedder: Embedder, english: bool = True,
-                 pieces: bool = True) -> None:
+                 pieces: bool = True, language: str = "") -> None:
         self.sentences = list(sentences)
         texts = [s.text for s in self.sentences]
         owners: list[int] = []
         clause_texts: list[str] = []
         for k, s in enumerate(self.sentences):
-            for c in clauses(s.text) if pieces else ():
+            for c in (clauses(s.text) + ([] if english else windows(s.text))) if pieces else ():
                 owners.append(k)
                 clause_texts.append(c)
         vecs = embedder.encode(texts + clause_texts)
@@ -76,7 +94,7 @@ class _Units:
         self.clause = vecs[n : n + m]
         self.clause_owner = np.asarray(owners, dtype=int)
         self.words = [content_words(s) for s in self.sentences] if english else []
-        self.anchors = [sentence_anchors(s) for s in self.sentences] if not english else []
+        self.anchors = [sentence_anchors(s, language) for s in self.sentences] if not english else []
 
 
 def _best_over_pieces(a: _Units, b: _Units) -> np.ndarray:
@@ -122,9 +140,13 @@ def align_two_multilingual(a: _Units, b: _Units, calibration: Calibration) -> li
 
 def pair_scores(a: _Units, b: _Units, calibration: Calibration) -> np.ndarray:
     """Score of every sentence pair of two articles on the multilingual scale (before margin and mutual-best)."""
+    return scaled_cosine(a, b, calibration) + _anchor_evidence(a.anchors, b.anchors)
+
+
+def scaled_cosine(a: _Units, b: _Units, calibration: Calibration) -> np.ndarray:
+    """Cosine of every sentence pair (best over clause pieces) on the shared multilingual scale."""
     cosine = _best_over_pieces(a, b)
-    scaled = (cosine - calibration.floor) / (1.0 - calibration.floor)
-    return scaled.astype(np.float32) + _anchor_evidence(a.anchors, b.anchors)
+    return ((cosine - calibration.floor) / (1.0 - calibration.floor)).astype(np.float32)
 
 
 def _select(a: _Units, b: _Units, score: np.ndarray, options: AlignOptions) -> list[Pair]:
@@ -173,6 +195,7 @@ MIN_NAME_KEY = 4  # romanised name keys shorter than this (initials, "Al") tie u
 NAME_KEY_CHARS = 5  # names compare on their first letters: case endings (Путина, Putins) do not matter
 YEAR_RANGE = (1900, 2100)  # a bare year is a number every sentence of a report may share: not an anchor
 _NUMBER_TOKEN = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?![\d])|\d+(?:[.,]\d+)?")
+_LOWER_WORD = re.compile(r"[^\W\d_]+")
 _CAP_WORD = re.compile(r"(?<![\w])[^\W\d_][\w'’-]*")
 
 
@@ -237,9 +260,13 @@ def name_key(word: str) -> str:
     return text[:NAME_KEY_CHARS]
 
 
-def sentence_anchors(sentence: Sentence) -> Anchors:
-    """The numbers, resolved dates and name keys of a sentence, in forms every language writes alike."""
+def sentence_anchors(sentence: Sentence, language: str = "") -> Anchors:
+    """The numbers (in digits, or in the language's number words), resolved dates and name keys of a sentence,
+    in forms every language writes alike."""
     values = {q.value for q in sentence.quantities}
+    if language and language != ENGLISH:  # English number words are read with the sentence's quantities
+        spelled = number_words(language)
+        values.update(spelled[w] for w in _LOWER_WORD.findall(sentence.text.lower()) if w in spelled)
     for m in _NUMBER_TOKEN.finditer(sentence.text):
         v = _parse_number(m.group(0))
         if v is not None:
@@ -291,16 +318,24 @@ class Calibration:
 # e5: unrelated 0.73-0.82, translations 0.89-0.95: subtracting a floor of 0.7 and dividing by 0.3 puts both
 # models on one scale (unrelated ~0.1-0.4, translations ~0.6-0.85), so one anchor bonus means the same.
 # The bars are lower than MiniLM's (0.69) because a restatement in another language shares no words to add:
-# restated facts across languages score 0.35-0.7 on this scale, and at 0.45 with a margin of 1.1 about as many
-# right as wrong partners are added as the bar moves (set on world-dev's agreed items in two languages and in
-# one non-English language together; see bench/crosslingual_bench.py). The no-model fallback has cosine 0
+# restated facts across languages score 0.35-0.7 on this scale, and at 0.45 about as many right as wrong
+# partners are added as the bar moves (set on world-dev's agreed items in two languages and in one non-English
+# language together; see bench/crosslingual_bench.py). The margin bar is the one bitext mining uses with the
+# ratio margin over four neighbours (about 1.05): news excerpts are short and on one topic, so a claim inside
+# a long sentence has close neighbours, and MiniLM's 1.1 (set on English pairs that share words) drops it.
+# Where both models know the languages (ENSEMBLED), the pair's score is the mean of their rescaled cosines:
+# two encoders trained apart err apart, and their mean ranked restatements above same-topic sentences more
+# often than either alone (world-dev, cross-language and same-language items). The no-model fallback has cosine 0
 # everywhere: only one and a half rare shared anchors or more, far ahead of the neighbours, carry a pair.
-_MULTI = AlignOptions(min_score=0.45, one_sided_score=0.65, strong_score=0.95, min_margin=1.1)
+_MULTI = AlignOptions(min_score=0.45, one_sided_score=0.65, strong_score=0.95, min_margin=1.06)
 CALIBRATIONS: dict[str, Calibration] = {
     "use-m3": Calibration(0.0, _MULTI),
     "e5-small": Calibration(0.7, _MULTI),
     "no-model": Calibration(0.0, AlignOptions(min_score=0.3, one_sided_score=0.4, strong_score=9.0, min_margin=1.5)),
 }
+
+
+ENSEMBLED = {"use-m3": "e5-small"}  # a second model averaged in where both know the languages (see _MULTI)
 
 
 def model_for(lang_a: str, lang_b: str) -> str:
@@ -355,7 +390,7 @@ def align_articles(articles_sentences: Sequence[Sequence[Sentence]], embedder: E
             else:
                 if key not in loaded:
                     loaded[key] = multilingual(key)
-                units[(k, key)] = _Units(articles_sentences[k], loaded[key], english=False,
+                units[(k, key)] = _Units(articles_sentences[k], loaded[key], english=False, language=langs[k],
                                          pieces=key not in WHOLE_SENTENCES_ONLY)
         return units[(k, key)]
 
@@ -371,6 +406,13 @@ def align_articles(articles_sentences: Sequence[Sequence[Sentence]], embedder: E
             emb = loaded[key]
             models[key] = emb.name
             calibration = CALIBRATIONS["no-model" if emb.name == NoModelEmbedder.name else key]
+            if key in ENSEMBLED and emb.name != NoModelEmbedder.name:
+                second = units_of(x, ENSEMBLED[key]), units_of(y, ENSEMBLED[key])
+                if loaded[ENSEMBLED[key]].name != NoModelEmbedder.name:
+                    models[ENSEMBLED[key]] = loaded[ENSEMBLED[key]].name
+                    score = (scaled_cosine(a, b, calibration) + scaled_cosine(*second, CALIBRATIONS[ENSEMBLED[key]])) / 2
+                    pairs.extend(_select(a, b, score + _anchor_evidence(a.anchors, b.anchors), calibration.options))
+                    continue
             pairs.extend(align_two_multilingual(a, b, calibration))
     return AlignResult(pairs, models)
 
@@ -385,36 +427,45 @@ MAX_PER_ARTICLE = 2  # sentences one article may bring to one alignment (one rep
 
 
 def group_pairs(pairs: Sequence[Pair]) -> list[list[Pair]]:
-    """Group pairs into alignments, strongest first, without chaining many sentences of one article."""
-    group_of: dict[tuple[str, int], int] = {}
-    members: dict[int, set[tuple[str, int]]] = {}
-    links: dict[int, list[Pair]] = {}
-    next_id = 0  # never reused: merged groups leave gaps, so the count of live groups is no fresh id
+    """Group pairs into alignments of one claim each, strongest first: a sentence joins an alignment only when
+    it is linked to at least half of its members from other reports, never through a chain of links; a pair
+    that fits no alignment is one of its own, so a sentence may take part in several."""
+    linked: dict[tuple[str, int], set[tuple[str, int]]] = {}
+    for p in pairs:
+        linked.setdefault(p.a, set()).add(p.b)
+        linked.setdefault(p.b, set()).add(p.a)
+    groups: list[tuple[set[tuple[str, int]], list[Pair]]] = []
+    holding: dict[tuple[str, int], list[int]] = {}  # sentence -> the groups it is in
+
+    def fits(ref: tuple[str, int], members: set[tuple[str, int]]) -> int:
+        """How many members `ref` is linked to, or -1 when it may not join (too few links, or its report full)."""
+        if sum(1 for m in members if m[0] == ref[0]) >= MAX_PER_ARTICLE:
+            return -1
+        others = [m for m in members if m[0] != ref[0]]
+        n = sum(1 for m in others if m in linked.get(ref, ()))
+        return n if 2 * n >= len(others) else -1
+
     for p in sorted(pairs, key=lambda p: -p.score):
-        ga, gb = group_of.get(p.a), group_of.get(p.b)
-        if ga is None and gb is None:
-            gid, next_id = next_id, next_id + 1
-            members[gid], links[gid] = {p.a, p.b}, [p]
-            group_of[p.a] = group_of[p.b] = gid
+        both = set(holding.get(p.a, ())) & set(holding.get(p.b, ()))
+        if both:
+            groups[min(both)][1].append(p)
             continue
-        if ga is not None and gb is not None and ga == gb:
-            links[ga].append(p)
-            continue
-        merged = (members.get(ga, set()) if ga is not None else {p.a}) | (
-            members.get(gb, set()) if gb is not None else {p.b})
-        per_article: dict[str, int] = {}
-        for art, _ in merged:
-            per_article[art] = per_article.get(art, 0) + 1
-        if max(per_article.values()) > MAX_PER_ARTICLE:
-            continue  # the link would chain distinct claims together: keep the stronger groups apart
-        keep = ga if ga is not None else gb
-        assert keep is not None
-        for other in (ga, gb):
-            if other is not None and other != keep:
-                links[keep].extend(links.pop(other))
-                members.pop(other)
-        members[keep] = merged
-        links[keep].append(p)
-        for ref in merged:
-            group_of[ref] = keep
-    return [sorted(v, key=lambda p: (p.a, p.b)) for v in links.values()]
+        options = [(fits(new, groups[g][0]), g, new) for old, new in ((p.a, p.b), (p.b, p.a))
+                   for g in holding.get(old, ())]
+        options = [o for o in options if o[0] >= 0]
+        if options:
+            _, g, new = max(options, key=lambda o: (o[0], -o[1]))
+        else:
+            g, new = len(groups), p.b
+            groups.append(({p.a}, []))
+            holding.setdefault(p.a, []).append(g)
+        groups[g][0].add(new)
+        groups[g][1].append(p)
+        holding.setdefault(new, []).append(g)
+    kept = [(m, links) for k, (m, links) in enumerate(groups)
+            if not any(m < other or (m == other and j < k) for j, (other, _) in enumerate(groups) if j != k)]
+    for m, links in kept:  # the links of an alignment another one holds whole now belong to the larger one
+        for other, other_links in groups:
+            if other < m or (other == m and other_links is not links):
+                links.extend(x for x in other_links if x not in links)
+    return [sorted(links, key=lambda p: (p.a, p.b)) for _, links in kept]

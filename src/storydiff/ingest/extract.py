@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from storydiff.analyze.language import article_language
+from storydiff.analyze.script import word_count
 from storydiff.errors import NoArticleError
 from storydiff.ingest.boilerplate import is_name_line, judge, strip_boilerplate
 from storydiff.model import Article, Block
@@ -38,8 +39,6 @@ _BY_PREFIX = re.compile(r"^by\s+", re.I)
 # sentence ends in every script: Latin, CJK (。．！？｡), Devanagari (।॥), Arabic (؟۔), Ethiopic (።), Armenian (։),
 # Khmer (។), Myanmar (။), closing quotes and brackets; Thai and Lao end a sentence with a space instead
 _SENTENCE_END = re.compile(r"(?:[.!?:;\"”’)。．！？｡।॥؟۔።։។။»」』）]|[\u0e01-\u0e5b\u0e81-\u0edf])$")
-_UNSPACED_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR")  # words not split by spaces
-UNSPACED_CHARS_PER_WORD = 2  # characters that count as one word in a script without spaces (Chinese words ~1.5)
 
 
 def slugify(text: str, max_chars: int = SLUG_MAX_CHARS) -> str:
@@ -264,10 +263,5 @@ def _has_sentence(paragraphs: list[str]) -> bool:
     """True when the text reads as prose: a sentence of enough words, or enough characters (CJK, lists)."""
     if sum(len(p) for p in paragraphs) >= MIN_ARTICLE_CHARS:
         return True
-    return any(_words(p) >= MIN_SENTENCE_WORDS and _SENTENCE_END.search(p) for p in paragraphs)
+    return any(word_count(p) >= MIN_SENTENCE_WORDS and _SENTENCE_END.search(p) for p in paragraphs)
 
-
-def _words(paragraph: str) -> int:
-    """Words of a paragraph; in scripts without spaces (Chinese, Japanese, Thai) characters count in pairs."""
-    unspaced = sum(1 for ch in paragraph if ord(ch) > 0xDFF and unicodedata.name(ch, "").startswith(_UNSPACED_SCRIPTS))
-    return len(paragraph.split()) + unspaced // UNSPACED_CHARS_PER_WORD
