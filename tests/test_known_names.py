@@ -27,3 +27,10 @@ def test_common_words_are_not_taken_for_known_names() -> None:
     de = [_sent("de", "Das Ministerium sagte, die Basis sei getroffen worden.")]
     _, tagged = add_known_names([en, de], [False, True])
     assert tagged[0].mentions == ()
+
+
+def test_a_case_suffix_after_an_apostrophe_is_not_part_of_the_name() -> None:
+    en = [_sent("en", "Talks were held in Velmora on Friday.", ("Velmora", "GPE"))]
+    tr = [_sent("tr", "Görüşmeler Cuma günü Velmora’da yapıldı.")]
+    _, tagged = add_known_names([en, tr], [False, True])
+    assert [(m.text, m.label) for m in tagged[0].mentions] == [("Velmora", "GPE")]

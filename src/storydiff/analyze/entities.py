@@ -96,6 +96,7 @@ def role_mentions(text: str, article: str, sentence: int, taken: list[Mention]) 
 NOUN_CAPITALISING = frozenset({"de", "lb"})
 NAME_CONNECTORS = frozenset("de da do dos das del della di du la le van von der den ter bin ibn al el".split())
 _WORD_RUN = re.compile(r"[^\W\d_][\w’'-]*")
+_SUFFIX = re.compile(r"[’'][^\W\d_]{1,5}$")  # a case suffix after an apostrophe (Turkish "Ankara’da")
 
 
 def capitalised_names(text: str, article: str, sentence: int, language: str = "") -> list[Mention]:
@@ -112,7 +113,7 @@ def capitalised_names(text: str, article: str, sentence: int, language: str = ""
         while run and run[-1].group(0).lower() in NAME_CONNECTORS:
             run.pop()
         if run:
-            name = _clean(text[run[0].start() : run[-1].end()])
+            name = _clean(_SUFFIX.sub("", text[run[0].start() : run[-1].end()]))
             if len(name) > 1 and name.lower() not in _CALENDAR_WORDS:
                 found.append(Mention(article, sentence, name, "NAME", run[0].start(), run[0].start() + len(name)))
         run.clear()

@@ -317,8 +317,9 @@ def _entities(
         for f in members:
             counts.update(labels[f])
         label = _main_label(counts)
+        spread = Counter(f[1] for f in members)  # how many reports write each form
         name = max(members, key=lambda f: (len(name_tokens(f[1])), _is_latin(f[1]), not f[1].isupper(),
-                                           sum(labels[f].values()), -len(f[1])))[1]
+                                           spread[f[1]], sum(labels[f].values()), -len(f[1])))[1]
         mentions = tuple(
             EntityMention(article=f[0], text=f[1], count=sum(labels[f].values()))
             for f in sorted(members, key=lambda f: (f[0], -sum(labels[f].values()), f[1]))

@@ -24,6 +24,7 @@ MIN_TOKEN_CHARS = 4  # shorter name parts ("Li", "Kim", "Ali") match too many wo
 SEARCHED_LABELS = frozenset({"PERSON", "GPE", "LOC", "ORG", "FAC"})  # kinds of names looked for elsewhere
 WORDY_LABELS = frozenset({"ORG", "FAC"})  # their longer names are made of common words ("Ministry of Defence")
 _WORD = re.compile(r"[^\W\d_][\w’'-]*")
+_SUFFIX = re.compile(r"[’'][^\W\d_]{1,5}$")  # a case suffix after an apostrophe (Turkish "Ankara’da")
 
 
 class _Known:
@@ -90,18 +91,20 @@ def _tag(sentence: Sentence, known: _Known) -> Sentence:
     """The sentence with known names tagged: adjacent matched words form one mention, replacing untyped runs."""
     spans: list[tuple[int, int, str]] = []
     for m in _WORD.finditer(sentence.text):
-        if known.syllabic and is_hangul(m.group(0)[0]):
-            found = known.match_syllables(m.group(0))
+        word = _SUFFIX.sub("", m.group(0))
+        if known.syllabic and is_hangul(word[0]):
+            found = known.match_syllables(word)
             if found is not None:
                 spans.append((m.start(), m.start() + found[0], found[1]))
                 continue
-        label = known.match(m.group(0))
+        label = known.match(word)
         if label is None:
             continue
+        end = m.start() + len(word)
         if spans and not sentence.text[spans[-1][1] : m.start()].strip() and spans[-1][2] == label:
-            spans[-1] = (spans[-1][0], m.end(), label)
+            spans[-1] = (spans[-1][0], end, label)
         else:
-            spans.append((m.start(), m.end(), label))
+            spans.append((m.start(), end, label))
     if not spans:
         return sentence
     kept = [x for x in sentence.mentions
