@@ -43,3 +43,8 @@ def test_a_record_gets_the_language_of_its_text_whatever_its_tag() -> None:
     art = article_from_record({"title": "Plan", "text": RUSSIAN, "language": "en"}, source="r.json")
     assert art.language == "ru"
     assert article_from_record({"title": "Plan", "text": SPANISH}, source="s.json").language == "es"
+
+
+def test_a_short_chinese_or_korean_report_gets_its_language() -> None:
+    assert detect_language("市议会周三批准了新的交通计划，将减少历史中心的车辆。").code == "zh"
+    assert detect_language("시의회는 수요일 새로운 교통 계획을 승인했다.").code == "ko"

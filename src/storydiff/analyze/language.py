@@ -45,8 +45,13 @@ def normalise_tag(tag: str) -> str:
     return re.split(r"[-_]", tag)[0].lower()[:3]
 
 
+_SYLLABIC = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]")  # Kana, Han, Hangul: a word or syllable each
+SYLLABIC_WEIGHT = 3  # one such character tells the language about as much as three letters of an alphabet
+
+
 def _letters(text: str) -> int:
-    return len(_LETTER.findall(text))
+    """Letters of a text, a Han, Kana or Hangul character counting as several (35 Han make a sentence)."""
+    return len(_LETTER.findall(text)) + (SYLLABIC_WEIGHT - 1) * len(_SYLLABIC.findall(text))
 
 
 def detect_language(text: str, hint: str = "") -> LanguageGuess:
