@@ -95,7 +95,7 @@ def test_three_reports_numbers_dates_and_garbled_names() -> None:
 def test_report_json_follows_schema_version() -> None:
     report = compare_articles([HERALD, GAZETTE], CompareOptions(embedder="hashing"))
     data = json.loads(report.to_json())
-    assert data["schema"] == "storydiff.report" and data["schema_version"] == "1.0"
+    assert data["schema"] == "storydiff.report" and data["schema_version"] == "1.1"
     for key in ("articles", "alignments", "unique", "entities", "headlines", "sentences", "backends"):
         assert key in data
     assert data["backends"]["embedding"] == "hashing-ngrams.v1"

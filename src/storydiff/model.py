@@ -227,7 +227,7 @@ class Unique(_Plain):
     omitted_by: tuple[str, ...] = ()
 
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: articles carry shares_nothing; alignments are one claim each
 
 
 @dataclass(frozen=True, slots=True)
