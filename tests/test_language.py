@@ -48,3 +48,9 @@ def test_a_record_gets_the_language_of_its_text_whatever_its_tag() -> None:
 def test_a_short_chinese_or_korean_report_gets_its_language() -> None:
     assert detect_language("市议会周三批准了新的交通计划，将减少历史中心的车辆。").code == "zh"
     assert detect_language("시의회는 수요일 새로운 교통 계획을 승인했다.").code == "ko"
+
+
+def test_an_unsure_guess_is_unknown_not_wrong() -> None:
+    guess = detect_language("Velmora harbour reopens as Trask Ferries resumes routes")
+    assert guess.code in ("en", "") and (guess.code == "" or guess.confidence >= 0.6)
+    assert detect_language("Velmora harbour reopens as Trask Ferries resumes routes", hint="en").code == "en"

@@ -290,7 +290,7 @@ def _anchor_evidence(xa: Sequence[Anchors], xb: Sequence[Anchors]) -> np.ndarray
     for i, x in enumerate(xa):
         for j, y in enumerate(xb):
             shared = ka[i] & kb[j]
-            weight = sum(1.0 / np.sqrt(dfa[k] * dfb[k]) for k in shared)
+            weight = sum(1.0 / np.sqrt(dfa[k] * dfb[k]) for k in sorted(shared))  # one order in every process
             out[i, j] = ANCHOR_BONUS * min(ANCHOR_CAP, weight)
             if x.numbers and y.numbers and not (x.numbers & y.numbers):
                 out[i, j] -= CLASH_PENALTY
