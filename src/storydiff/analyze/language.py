@@ -11,6 +11,7 @@ from typing import Any
 SAMPLE_CHARS = 6_000  # characters of the body read: language is settled long before the end of a report
 MIN_LETTERS = 40  # fewer letters than this is too little text to trust over the page's own tag
 MIN_CONFIDENCE = 0.6  # below this the page's tag, or "unknown": no wrong guess on 5,000 English headlines above it
+SURE_LETTERS = 300  # from this many letters on, the top guess is the language or a close relative of it
 MIN_PARAGRAPH_LETTERS = 25  # shorter paragraphs (captions, bylines, menu items) do not vote
 DETECTOR = "py3langid"  # the backend named with every detected language
 _LOCK = threading.Lock()
@@ -82,8 +83,10 @@ def detect_language(text: str, hint: str = "") -> LanguageGuess:
         prob = whole_prob if code == whole_code else share
     else:
         code, prob = whole_code, whole_prob
-    if prob < MIN_CONFIDENCE:  # an unsure guess is wrong more often than not (short headlines): say unknown
+    if prob < MIN_CONFIDENCE and (hint or _letters(sample) < SURE_LETTERS):
+        # an unsure guess on a short text (a headline) is wrong more often than not: the tag, else unknown
         return LanguageGuess(hint, round(float(prob), 3), "metadata") if hint else LanguageGuess("", round(float(prob), 3), "none")
+    # on a long text an unsure guess splits its weight between close relatives (hr / sr / bs, id / ms): keep it
     return LanguageGuess(str(code), round(float(prob), 3), "text")
 
 
