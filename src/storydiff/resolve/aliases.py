@@ -238,10 +238,10 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
             uf.union(targets[0], s, f"'{s[1]}' is short for '{targets[0][1]}'")
     # 2b. A full name inside a longer one ("Yoon Suk" of "Yoon Suk Yeol"), when only one longer name holds it.
     for f in full:
-        toks = set(name_tokens(f[1]))
-        hosts = [g for g in full if label_of[g] == label_of[f] == "PERSON" and toks < set(name_tokens(g[1]))]
-        if hosts and len({uf.find(g) for g in hosts}) == 1:
-            uf.union(hosts[0], f, f"'{f[1]}' is part of '{hosts[0][1]}'")
+        own = set(name_tokens(f[1]))
+        longer = [g for g in full if label_of[g] == label_of[f] == "PERSON" and own < set(name_tokens(g[1]))]
+        if longer and len({uf.find(g) for g in longer}) == 1:
+            uf.union(longer[0], f, f"'{f[1]}' is part of '{longer[0][1]}'")
     # 3. Full names that differ only by a garbled part ("Marta Covalenco" ~ "Marta Kovalenko").
     if options.garbles:
         people = [f for f in full if label_of[f] in ("PERSON", UNTYPED)]
@@ -259,12 +259,12 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
     # 3b. A Korean name in Hangul or in another romanisation ("윤석열", "Yun Seok-yeol" ~ "Yoon Suk Yeol").
     korean: dict[tuple[str, ...], tuple[str, str]] = {}
     for f in sorted(forms, key=lambda f: label_of[f] != "PERSON"):
-        key = korean_name_key(f[1]) if label_of[f] in ("PERSON", UNTYPED) else None
-        if key is None:
+        ko_key = korean_name_key(f[1]) if label_of[f] in ("PERSON", UNTYPED) else None
+        if ko_key is None:
             continue
-        if key in korean and uf.find(korean[key]) != uf.find(f) and "PERSON" in (label_of[f], label_of[korean[key]]):
-            uf.union(korean[key], f, f"'{f[1]}' ~ '{korean[key][1]}': one Korean name in another romanisation")
-        korean.setdefault(key, f)
+        if ko_key in korean and uf.find(korean[ko_key]) != uf.find(f) and "PERSON" in (label_of[f], label_of[korean[ko_key]]):
+            uf.union(korean[ko_key], f, f"'{f[1]}' ~ '{korean[ko_key][1]}': one Korean name in another romanisation")
+        korean.setdefault(ko_key, f)
     # 4. Respelled or garbled single names ("Kreva", "Cleva") join the person whose name they echo.
     if options.garbles:
         unresolved = [s for s in singles if not _joined_to_full(uf, s, full)]
@@ -287,9 +287,9 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
         for y in places[x_i + 1 :]:
             if uf.find(x) == uf.find(y) or UNTYPED == label_of[x] == label_of[y]:
                 continue
-            why = garble_evidence(x[1], y[1], strict=True)
-            if why and why != "same spelling" and _compatible(label_of[x], label_of[y]):
-                uf.union(x, y, f"'{y[1]}' ~ '{x[1]}': {why}")
+            spelled = garble_evidence(x[1], y[1], strict=True)
+            if spelled and spelled != "same spelling" and _compatible(label_of[x], label_of[y]):
+                uf.union(x, y, f"'{y[1]}' ~ '{x[1]}': {spelled}")
     return _entities(uf, labels, label_of)
 
 

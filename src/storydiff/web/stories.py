@@ -366,7 +366,7 @@ class StoreStories:
         independent = [s.article for s in stored if s.duplicate_of is None]
         return independent, len(stored) - len(independent)
 
-    def facets(self) -> dict[str, list[str]]:
+    def facets(self) -> dict[str, Any]:
         """The most common outlets and every language, for the filter form."""
         with self._connect() as con:
             outlets = [r[0] for r in con.execute(
