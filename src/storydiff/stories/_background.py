@@ -101,5 +101,5 @@ class Background:
         bg.sim_mean = float(state["sim_mean"])  # type: ignore[arg-type]
         bg.sim_m2 = float(state["sim_m2"])  # type: ignore[arg-type]
         if state.get("rng"):
-            bg._rng.bit_generator.state = state["rng"]
+            bg._rng.bit_generator.state = state["rng"]  # type: ignore[assignment]
         return bg
