@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[models,web,spark,dev]'
 	$(BIN)/python -m storydiff.analyze.embed --build  # distil model2vec, export MiniLM to ONNX (torch, once)
+	$(BIN)/python -m storydiff.analyze.language --build  # the language identifier, unpacked once
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -54,3 +54,15 @@ def test_an_unsure_guess_is_unknown_not_wrong() -> None:
     guess = detect_language("Velmora harbour reopens as Trask Ferries resumes routes")
     assert guess.code in ("en", "") and (guess.code == "" or guess.confidence >= 0.6)
     assert detect_language("Velmora harbour reopens as Trask Ferries resumes routes", hint="en").code == "en"
+
+
+def test_the_identifier_works_with_or_without_its_set_up_copy(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from storydiff.analyze import language
+
+    monkeypatch.setattr(language, "_STATE", {})
+    monkeypatch.setattr(language, "identifier_cache_path", lambda: tmp_path / "missing.pickle")
+    assert detect_language(SPANISH).code == "es"  # built from the shipped model
+    monkeypatch.setattr(language, "_STATE", {})
+    monkeypatch.setattr(language, "identifier_cache_path", lambda: tmp_path / "lid.pickle")
+    assert language.build_identifier_cache().exists()
+    assert detect_language(RUSSIAN).code == "ru"
