@@ -73,3 +73,8 @@ def test_a_korean_name_in_hangul_and_two_romanisations_is_one_person() -> None:
                       _m("a", "Choi Min-su")])
     assert next(g for g in groups if "Park Jin-young" in g) == {"Park Jin-young", "Bak Jin-yeong", "박진영"}
     assert {"Choi Min-su"} in groups
+
+
+def test_a_case_ending_needs_the_whole_stem() -> None:
+    assert garble_evidence("Trampom", "Trump") == "the same name with a case ending"
+    assert garble_evidence("Suleymani", "Salami") is None  # same consonants, another name

@@ -160,8 +160,9 @@ def _inflected(longer: str, base: str) -> bool:
     extra = len(longer) - len(base)
     if not 1 <= extra <= MAX_ENDING or len(base) < MIN_INFLECTED_BASE:
         return False
-    ending, stem = longer[len(base) :], skeleton(base)
-    return bool(re.search(r"[aeiouy]", ending)) and len(stem) >= MIN_SKELETON and skeleton(longer[: len(base)]) == stem
+    ending, stem, head = longer[len(base) :], skeleton(base), longer[: len(base)]
+    return (bool(re.search(r"[aeiouy]", ending)) and len(stem) >= MIN_SKELETON and skeleton(head) == stem
+            and Levenshtein.distance(head, base) <= 1)  # the stem itself, one transliterated vowel at most
 
 
 @dataclass(frozen=True, slots=True)
