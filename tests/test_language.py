@@ -66,3 +66,10 @@ def test_the_identifier_works_with_or_without_its_set_up_copy(monkeypatch: pytes
     monkeypatch.setattr(language, "identifier_cache_path", lambda: tmp_path / "lid.pickle")
     assert language.build_identifier_cache().exists()
     assert detect_language(RUSSIAN).code == "ru"
+
+
+def test_a_paragraph_in_another_script_does_not_outvote_a_longer_body() -> None:
+    english = ("The council approved the new transport plan on Wednesday, the mayor said at a press "
+               "conference, adding that traffic in the old town would fall over the next five years.")
+    body = "\n\n".join([english, english.replace("Wednesday", "Thursday"), RUSSIAN])
+    assert article_language("Transport plan approved", body) == "en"
