@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-SAMPLE_CHARS = 3_000  # characters of the body read: language is settled long before the end of a report
+SAMPLE_CHARS = 1_000  # characters read (headline and lead): language is settled long before the end of a report
 SURE_PROBABILITY = 0.95  # the whole sample read this surely needs no vote by paragraph (one model call, ~1 ms)
 MIN_LETTERS = 40  # fewer letters than this is too little text to trust over the page's own tag
 MIN_CONFIDENCE = 0.6  # below this the page's tag, or "unknown": no wrong guess on 5,000 English headlines above it
