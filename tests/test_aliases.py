@@ -42,16 +42,16 @@ def test_places_with_different_labels_join() -> None:
 def test_one_person_across_scripts_and_transliterations() -> None:
     groups = _groups([
         _m("en", "Taras Shevchenko"), _m("ru", "Тарас Шевченко", "NAME"), _m("fr", "Chevtchenko", "NAME"),
-        _m("de", "Schewtschenko", "NAME"), _m("en", "Nadia Gershkovich"), _m("it", "Nadia Gershckovic"),
+        _m("de", "Schewtschenko", "NAME"), _m("en", "Nadia Brodkovich"), _m("it", "Nadia Brodckovic"),
         _m("ru", "Шевченко", "NAME"),
     ])
     assert next(g for g in groups if "Taras Shevchenko" in g) == {
         "Taras Shevchenko", "Тарас Шевченко", "Chevtchenko", "Schewtschenko", "Шевченко"}
-    assert next(g for g in groups if "Nadia Gershkovich" in g) == {"Nadia Gershkovich", "Nadia Gershckovic"}
+    assert next(g for g in groups if "Nadia Brodkovich" in g) == {"Nadia Brodkovich", "Nadia Brodckovic"}
 
 
 def test_case_endings_join_but_short_names_stay_apart() -> None:
-    assert garble_evidence("Путина", "Putin") == "the same name with a case ending"
+    assert garble_evidence("Карпова", "Karpov") is not None and garble_evidence("Brandtom", "Brandt") == "the same name with a case ending"
     assert garble_evidence("Marca", "Marc", strict=True) is None
     assert garble_evidence("Abdden", "Biden") is None
 
@@ -76,5 +76,5 @@ def test_a_korean_name_in_hangul_and_two_romanisations_is_one_person() -> None:
 
 
 def test_a_case_ending_needs_the_whole_stem() -> None:
-    assert garble_evidence("Trampom", "Trump") == "the same name with a case ending"
-    assert garble_evidence("Suleymani", "Salami") is None  # same consonants, another name
+    assert garble_evidence("Brandtom", "Brandt") == "the same name with a case ending"
+    assert garble_evidence("Tuleymana", "Teloma") is None  # same consonants, another name

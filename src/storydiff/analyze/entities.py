@@ -96,7 +96,7 @@ def role_mentions(text: str, article: str, sentence: int, taken: list[Mention]) 
 NOUN_CAPITALISING = frozenset({"de", "lb"})
 NAME_CONNECTORS = frozenset("de da do dos das del della di du la le van von der den ter bin ibn al el".split())
 _WORD_RUN = re.compile(r"[^\W\d_][\w’'-]*")
-_SUFFIX = re.compile(r"[’'][^\W\d_]{1,5}$")  # a case suffix after an apostrophe (Turkish "Ankara’da")
+_SUFFIX = re.compile(r"[’'][^\W\d_]{1,5}$")  # a case suffix after an apostrophe (Turkish "Velmora’da")
 
 
 def capitalised_names(text: str, article: str, sentence: int, language: str = "") -> list[Mention]:

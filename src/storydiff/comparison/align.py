@@ -192,7 +192,7 @@ ANCHOR_CAP = 2.0  # at most two anchors' worth of bonus: a list of shared names 
 CLASH_PENALTY = 0.12  # both sentences give numbers and none agree: likely different facts, yet still alignable
 #   when the words say the same thing (a changed toll must stay visible as a difference, not vanish)
 MIN_NAME_KEY = 4  # romanised name keys shorter than this (initials, "Al") tie unrelated names
-NAME_KEY_CHARS = 5  # names compare on their first letters: case endings (Путина, Putins) do not matter
+NAME_KEY_CHARS = 5  # names compare on their first letters: case endings (Петрова, Petrovs) do not matter
 YEAR_RANGE = (1900, 2100)  # a bare year is a number every sentence of a report may share: not an anchor
 _NUMBER_TOKEN = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?![\d])|\d+(?:[.,]\d+)?")
 _LOWER_WORD = re.compile(r"[^\W\d_]+")
@@ -253,7 +253,7 @@ def _is_latin(text: str) -> bool:
 
 @lru_cache(maxsize=65_536)
 def name_key(word: str) -> str:
-    """A name's key across scripts and spellings: romanised, accents dropped, first letters (Путина -> putin)."""
+    """A name's key across scripts and spellings: romanised, accents dropped, first letters (Петрова -> petro)."""
     text = word if _is_latin(word) else _romaniser()(word)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if c.isascii() and c.isalpha()).lower()

@@ -135,6 +135,6 @@ def kind_of(differences: Sequence[Difference]) -> str:
     types = {d.type for d in differences}
     if types & {"number", "date", "attribution"}:
         return "contradiction"
-    if "quote" in types:
+    if types & {"quote", "name"}:  # worded or spelled differently, the same fact
         return "variant"
     return "same"

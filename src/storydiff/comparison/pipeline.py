@@ -12,6 +12,7 @@ from storydiff.analyze.embed import get_embedder
 from storydiff.comparison.align import AlignOptions, align_articles, group_pairs
 from storydiff.comparison.discrepancies import kind_of, sentence_differences
 from storydiff.comparison.headlines import compare_headlines
+from storydiff.comparison.names import name_differences
 from storydiff.errors import InputError, UsageError
 from storydiff.model import Alignment, Article, Entity, Report, Sentence, SentenceRef, Unique
 from storydiff.resolve.aliases import ResolveOptions, name_tokens, resolve_entities
@@ -103,13 +104,15 @@ def compare_articles(articles: Sequence[Article], options: CompareOptions) -> Re
     by_ref = {s.ref: s for s in sentences}
     entities = attach_roles(entities, sentences, [(p.a, p.b) for p in pairs])
     same_entity = _entity_matcher(entities)
+    entity_of = {(m.article, m.text): e for e in entities for m in e.mentions}
     alignments = []
     groups = group_pairs(pairs)
     for k, group in enumerate(sorted(groups, key=lambda g: min((p.a[0], p.a[1]) for p in g))):
         refs = sorted({p.a for p in group} | {p.b for p in group}, key=lambda r: ([a.id for a in articles].index(r[0]), r[1]))
         diffs = []
         for p in group:
-            for d in sentence_differences(by_ref[p.a], by_ref[p.b], same_entity):
+            for d in [*sentence_differences(by_ref[p.a], by_ref[p.b], same_entity),
+                      *name_differences(by_ref[p.a], by_ref[p.b], entity_of)]:
                 if d not in diffs:
                     diffs.append(d)
         alignments.append(Alignment(

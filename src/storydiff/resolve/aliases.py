@@ -37,7 +37,8 @@ def fold(text: str) -> str:
     return re.sub(r"[^a-z\s-]", "", text.lower()).strip()
 
 
-def _is_latin(text: str) -> bool:
+def is_latin(text: str) -> bool:
+    """True when every letter of the text is Latin (or ASCII)."""
     return all(not ch.isalpha() or ch.isascii() or unicodedata.name(ch, "").startswith("LATIN") for ch in text)
 
 
@@ -51,7 +52,7 @@ def _uroman() -> Any:
 @lru_cache(maxsize=65_536)
 def romanise(text: str) -> str:
     """A name in Latin letters (uroman for any other script: Шевченко -> Shevchenko); Latin text as is."""
-    if _is_latin(text):
+    if is_latin(text):
         return text
     return str(_uroman().romanize_string(text))
 
@@ -130,10 +131,10 @@ def is_hangul(ch: str) -> bool:
 
 def hangul_key(syllable: str) -> str:
     """The consonants of a romanised Korean syllable, voicing and vowels left out: romanisation systems
-    differ there (Yoon / Yun, Suk / Seok, Myung / Myeong) but agree on the consonants."""
+    differ there (Park / Bak, Jin / Chin, Young / Yeong) but agree on the consonants."""
     text = _SILENT_R.sub("", fold(syllable)).replace("ck", "k").replace("ch", "c").replace("ng", "N").translate(_KO_CONSONANTS)
     key = re.sub(r"[aeiouwyh\s-]", "", text)
-    # an initial l or n is written or dropped by convention (Lee / Yi / Rhee, Yoon / Yun): no evidence either way
+    # an initial l or n is written or dropped by convention (Lee / Yi / Rhee, Noh / Roh): no evidence either way
     return "" if key in ("l", "n") and text.startswith(("l", "n", "y", "i")) else key
 
 
@@ -151,8 +152,8 @@ def korean_name_key(name: str) -> tuple[str, ...] | None:
     return keys if 2 <= len(keys) <= MAX_SYLLABLE_NAME and enough else None
 
 
-MAX_ENDING = 3  # letters a case ending adds to a name (Putin -> Putina, Trump -> Trampom)
-MIN_INFLECTED_BASE = 5  # shorter bases are other names, not declensions (Marc / Marco, Paul / Paula)
+MAX_ENDING = 3  # letters a case ending adds to a name (Karpov -> Karpova, Brandt -> Brandtom)
+MIN_INFLECTED_BASE = 5  # shorter bases are other names, not declensions (Jan / Jana, Paul / Paula)
 
 
 def _inflected(longer: str, base: str) -> bool:
@@ -237,7 +238,7 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
         targets = same_article or hosts
         if len({uf.find(t) for t in targets}) == 1:
             uf.union(targets[0], s, f"'{s[1]}' is short for '{targets[0][1]}'")
-    # 2b. A full name inside a longer one ("Yoon Suk" of "Yoon Suk Yeol"), when only one longer name holds it.
+    # 2b. A full name inside a longer one ("Park Jin" of "Park Jin Young"), when only one longer name holds it.
     for f in full:
         own = set(name_tokens(f[1]))
         longer = [g for g in full if label_of[g] == label_of[f] == "PERSON" and own < set(name_tokens(g[1]))]
@@ -257,7 +258,7 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
                 reasons = [w for w in whys if w and w != "same spelling"]
                 if all(whys) and reasons:
                     uf.union(x, y, f"'{y[1]}' ~ '{x[1]}': {reasons[0]}")
-    # 3b. A Korean name in Hangul or in another romanisation ("윤석열", "Yun Seok-yeol" ~ "Yoon Suk Yeol").
+    # 3b. A Korean name in Hangul or in another romanisation ("박진영", "Bak Jin-yeong" ~ "Park Jin-young").
     korean: dict[tuple[str, ...], tuple[str, str]] = {}
     for f in sorted(forms, key=lambda f: label_of[f] != "PERSON"):
         ko_key = korean_name_key(f[1]) if label_of[f] in ("PERSON", UNTYPED) else None
@@ -282,7 +283,7 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
             if len(roots) == 1:
                 f, part, why = matches[0]
                 uf.union(f, s, f"'{s[1]}' ~ '{part.title()}': {why}")
-    # 5. A place written in another script or transliteration ("Saratow" ~ "Saratov"), by spelling systems only.
+    # 5. A place written in another script or transliteration ("Velmorow" ~ "Velmorov"), by spelling systems only.
     places = [f for f in forms if label_of[f] in PLACE_LABELS | {UNTYPED} and len(name_tokens(f[1])) == 1]
     for x_i, x in enumerate(places):
         for y in places[x_i + 1 :]:
@@ -319,7 +320,7 @@ def _entities(
             counts.update(labels[f])
         label = _main_label(counts)
         spread = Counter(f[1] for f in members)  # how many reports write each form
-        name = max(members, key=lambda f: (len(name_tokens(f[1])), _is_latin(f[1]), not f[1].isupper(),
+        name = max(members, key=lambda f: (len(name_tokens(f[1])), is_latin(f[1]), not f[1].isupper(),
                                            spread[f[1]], sum(labels[f].values()), -len(f[1])))[1]
         mentions = tuple(
             EntityMention(article=f[0], text=f[1], count=sum(labels[f].values()))

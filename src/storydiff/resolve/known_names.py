@@ -24,7 +24,7 @@ MIN_TOKEN_CHARS = 4  # shorter name parts ("Li", "Kim", "Ali") match too many wo
 SEARCHED_LABELS = frozenset({"PERSON", "GPE", "LOC", "ORG", "FAC"})  # kinds of names looked for elsewhere
 WORDY_LABELS = frozenset({"ORG", "FAC"})  # their longer names are made of common words ("Ministry of Defence")
 _WORD = re.compile(r"[^\W\d_][\w’'-]*")
-_SUFFIX = re.compile(r"[’'][^\W\d_]{1,5}$")  # a case suffix after an apostrophe (Turkish "Ankara’da")
+_SUFFIX = re.compile(r"[’'][^\W\d_]{1,5}$")  # a case suffix after an apostrophe (Turkish "Velmora’da")
 
 
 class _Known:
