@@ -78,3 +78,9 @@ def test_a_korean_name_in_hangul_and_two_romanisations_is_one_person() -> None:
 def test_a_case_ending_needs_the_whole_stem() -> None:
     assert garble_evidence("Brandtom", "Brandt") == "the same name with a case ending"
     assert garble_evidence("Tuleymana", "Teloma") is None  # same consonants, another name
+
+
+def test_a_word_ner_did_not_call_a_person_needs_more_than_a_close_spelling() -> None:
+    groups = _groups([_m("a", "Martin Lindqvist"), _m("b", "Marine", "ORG"), _m("b", "Lindkvist", "ORG")])
+    assert {"Marine"} in groups  # close spelling alone does not make a person of it
+    assert {"Martin Lindqvist", "Lindkvist"} in groups  # the same consonants do

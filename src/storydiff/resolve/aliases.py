@@ -152,6 +152,8 @@ def korean_name_key(name: str) -> tuple[str, ...] | None:
     return keys if 2 <= len(keys) <= MAX_SYLLABLE_NAME and enough else None
 
 
+# Evidence too loose to make a person of a word NER did not call one ("Marine" ~ "Martin"): close spelling only.
+LOOSE = frozenset({"close spelling (Jaro-Winkler)", "one or two letters apart after transliteration confusions"})
 MAX_ENDING = 3  # letters a case ending adds to a name (Karpov -> Karpova, Brandt -> Brandtom)
 MIN_INFLECTED_BASE = 5  # shorter bases are other names, not declensions (Jan / Jana, Paul / Paula)
 
@@ -277,7 +279,7 @@ def resolve_entities(mentions: Sequence[Mention], options: ResolveOptions | None
             for f in persons:
                 for part in name_tokens(f[1]):
                     found = garble_evidence(tok, part)
-                    if found and found != "same spelling":
+                    if found and found != "same spelling" and (label_of[s] == "PERSON" or found not in LOOSE):
                         matches.append((f, part, found))
             roots = {uf.find(m[0]) for m in matches}
             if len(roots) == 1:
