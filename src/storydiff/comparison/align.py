@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as _STOP
@@ -17,6 +16,7 @@ from storydiff.analyze.embed import USE_LANGUAGES, Embedder, NoModelEmbedder, ge
 from storydiff.analyze.quantities import number_words
 from storydiff.analyze.script import word_count
 from storydiff.model import Sentence
+from storydiff.resolve.aliases import romanise
 
 # Scores are cosines of sentence embeddings (MiniLM scale) and margin ratios (Artetxe & Schwenk 2019).
 # The score of a pair is cosine + LEXICAL_WEIGHT * Dice overlap of non-name content words.
@@ -129,20 +129,6 @@ def align_two(a: _Units, b: _Units, options: AlignOptions) -> list[Pair]:
     return _select(a, b, score, options)
 
 
-def align_two_multilingual(a: _Units, b: _Units, calibration: Calibration) -> list[Pair]:
-    """Align two articles of which one at least is not English: a multilingual cosine on the model's own
-    scale, checked by what languages share (numbers, dates, romanised names), mutual-best with a margin."""
-    if not a.sentences or not b.sentences:
-        return []
-    score = pair_scores(a, b, calibration)
-    return _select(a, b, score, calibration.options)
-
-
-def pair_scores(a: _Units, b: _Units, calibration: Calibration) -> np.ndarray:
-    """Score of every sentence pair of two articles on the multilingual scale (before margin and mutual-best)."""
-    return scaled_cosine(a, b, calibration) + _anchor_evidence(a.anchors, b.anchors)
-
-
 def scaled_cosine(a: _Units, b: _Units, calibration: Calibration) -> np.ndarray:
     """Cosine of every sentence pair (best over clause pieces) on the shared multilingual scale."""
     cosine = _best_over_pieces(a, b)
@@ -233,29 +219,10 @@ def _is_year(value: float) -> bool:
     return value.is_integer() and YEAR_RANGE[0] <= value <= YEAR_RANGE[1]
 
 
-@lru_cache(maxsize=1)
-def _romaniser() -> Callable[[str], str]:
-    """The project's romaniser when the name resolver has one (one uroman instance per process), else our own."""
-    try:
-        from storydiff.resolve.aliases import romanise  # type: ignore[attr-defined]
-
-        return romanise  # type: ignore[no-any-return]
-    except ImportError:
-        import uroman
-
-        rom: Any = uroman.Uroman()
-        return lambda text: str(rom.romanize_string(text))
-
-
-def _is_latin(text: str) -> bool:
-    return all(not ch.isalpha() or ch.isascii() or unicodedata.name(ch, "").startswith("LATIN") for ch in text)
-
-
 @lru_cache(maxsize=65_536)
 def name_key(word: str) -> str:
     """A name's key across scripts and spellings: romanised, accents dropped, first letters (Петрова -> petro)."""
-    text = word if _is_latin(word) else _romaniser()(word)
-    text = unicodedata.normalize("NFKD", text)
+    text = unicodedata.normalize("NFKD", romanise(word))
     text = "".join(c for c in text if c.isascii() and c.isalpha()).lower()
     return text[:NAME_KEY_CHARS]
 
@@ -403,17 +370,20 @@ def align_articles(articles_sentences: Sequence[Sequence[Sentence]], embedder: E
                 models["english"] = embedder.name
                 pairs.extend(align_two(a, b, options))
                 continue
-            emb = loaded[key]
-            models[key] = emb.name
-            calibration = CALIBRATIONS["no-model" if emb.name == NoModelEmbedder.name else key]
-            if key in ENSEMBLED and emb.name != NoModelEmbedder.name:
-                second = units_of(x, ENSEMBLED[key]), units_of(y, ENSEMBLED[key])
-                if loaded[ENSEMBLED[key]].name != NoModelEmbedder.name:
-                    models[ENSEMBLED[key]] = loaded[ENSEMBLED[key]].name
-                    score = (scaled_cosine(a, b, calibration) + scaled_cosine(*second, CALIBRATIONS[ENSEMBLED[key]])) / 2
-                    pairs.extend(_select(a, b, score + _anchor_evidence(a.anchors, b.anchors), calibration.options))
-                    continue
-            pairs.extend(align_two_multilingual(a, b, calibration))
+            models[key] = loaded[key].name
+            if loaded[key].name == NoModelEmbedder.name:  # no model: shared anchors alone carry a pair
+                calibration, cosines = CALIBRATIONS["no-model"], [scaled_cosine(a, b, CALIBRATIONS["no-model"])]
+            else:
+                calibration, cosines = CALIBRATIONS[key], [scaled_cosine(a, b, CALIBRATIONS[key])]
+                partner = ENSEMBLED.get(key)
+                if partner is not None:
+                    pa, pb = units_of(x, partner), units_of(y, partner)
+                    if loaded[partner].name != NoModelEmbedder.name:
+                        models[partner] = loaded[partner].name
+                        cosines.append(scaled_cosine(pa, pb, CALIBRATIONS[partner]))
+            if a.sentences and b.sentences:
+                score = np.mean(cosines, axis=0) + _anchor_evidence(a.anchors, b.anchors)
+                pairs.extend(_select(a, b, score, calibration.options))
     return AlignResult(pairs, models)
 
 
